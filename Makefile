@@ -1,0 +1,55 @@
+# One-command entry points. Each target creates .venv from requirements.txt when missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SNAKEMAKE := $(BIN)/snakemake
+
+START ?=
+END ?=
+CORES ?= 2
+SEED ?=
+SIZE ?=
+CENSUS ?=
+CONFIG ?=
+SCENARIO ?=
+
+# Only the variables given on the command line become --config overrides.
+SMK_CONFIG := $(strip \
+  $(if $(START),start_year=$(START)) \
+  $(if $(END),end_year=$(END)) \
+  $(if $(SEED),seed=$(SEED)) \
+  $(if $(SIZE),census_size=$(SIZE)) \
+  $(if $(CENSUS),census=$(abspath $(CENSUS))) \
+  $(if $(CONFIG),simulation_config=$(abspath $(CONFIG))) \
+  $(if $(SCENARIO),scenario=$(SCENARIO)))
+SMK_ARGS := --cores $(CORES) $(if $(SMK_CONFIG),--config $(SMK_CONFIG))
+
+.PHONY: simulate test lint bench dryrun clean env
+
+env: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+simulate: env
+	@$(BIN)/python workflow/scripts/unlock_if_stale.py
+	$(SNAKEMAKE) $(SMK_ARGS)
+
+dryrun: env
+	$(SNAKEMAKE) $(SMK_ARGS) --dry-run
+
+lint: env
+	$(SNAKEMAKE) --lint
+
+test: env
+	$(BIN)/python -m pytest -q tests
+
+bench: env
+	$(BIN)/python workflow/scripts/bench.py $(if $(SIZES),--sizes $(SIZES)) --out benchmarks/bench.json
+
+clean:
+	rm -rf results/* .snakemake logs benchmarks dbt/target dbt/logs
+	@touch results/.gitkeep

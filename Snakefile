@@ -1,0 +1,19 @@
+# Multi-year workforce and DC-plan simulation: census -> foundation -> years -> summary.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/census.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/summary.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        run_summaries(),

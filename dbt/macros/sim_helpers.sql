@@ -1,0 +1,40 @@
+{# A date inside a year from an "MM-DD" string. #}
+{% macro month_day_date(year_expr, mm_dd) -%}
+make_date(cast({{ year_expr }} as integer), {{ mm_dd.split('-')[0] | int }}, {{ mm_dd.split('-')[1] | int }})
+{%- endmacro %}
+
+{# A CASE over level_id from a {level: value} mapping, falling back to default_expr. #}
+{% macro level_lookup(mapping, level_expr, default_expr) -%}
+{%- if mapping -%}
+case {{ level_expr }}
+  {%- for level, value in mapping.items() %} when {{ level | int }} then {{ value }}{% endfor %}
+  else {{ default_expr }} end
+{%- else -%}
+{{ default_expr }}
+{%- endif -%}
+{%- endmacro %}
+
+{# Completed years of service between two dates. #}
+{% macro service_years(from_date, to_date) -%}
+floor(datediff('day', {{ from_date }}, {{ to_date }}) / 365.25)
+{%- endmacro %}
+
+{# A rate as integer parts per million, for exact integer arithmetic in the solver. #}
+{% macro ppm(rate) -%}
+cast(round({{ rate }} * 1000000) as bigint)
+{%- endmacro %}
+
+{# Rows of the current year only are replaced when a year is re-run (append + delete
+   avoids dbt's delete+insert join on a constant key, which is quadratic). #}
+{% macro delete_current_year_rows() -%}
+{%- if is_incremental() -%}
+delete from {{ this }} where simulation_year = (select simulation_year from {{ source('sim_input', 'year_context') }})
+{%- endif -%}
+{%- endmacro %}
+
+{# A promotion raise with the configured caps; never a pay cut. #}
+{% macro promoted_salary(salary, pct) -%}
+round(least({{ salary }} * (1 + {{ var('promotion_max_cap_pct') }}),
+            {{ salary }} + {{ var('promotion_max_cap_amount') }},
+            greatest({{ salary }} * (1 + {{ pct }}), {{ salary }})), 2)
+{%- endmacro %}

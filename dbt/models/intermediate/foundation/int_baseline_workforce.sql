@@ -1,0 +1,46 @@
+-- The starting workforce: census employees active on the as-of date (Dec 31 of the
+-- year before the first simulated year), in the shape a year hands to the next.
+with census as (
+    select * from {{ ref('stg_census') }}
+),
+
+levels as (
+    select * from {{ ref('config_job_levels') }}
+),
+
+as_of as (
+    select make_date({{ var('start_year') }} - 1, 12, 31) as as_of_date
+),
+
+active_census as (
+    select census.*
+    from census
+    cross join as_of
+    where coalesce(census.active, true)
+      and (census.employee_termination_date is null
+           or census.employee_termination_date > as_of.as_of_date)
+),
+
+-- Bands are contiguous: the level is the highest one whose minimum the pay reaches
+-- (pay under the lowest minimum is level 1, pay above the top maximum the top level).
+pay_level as (
+    select
+        active_census.employee_id,
+        coalesce(max(levels.level_id), (select min(level_id) from levels)) as derived_level_id
+    from active_census
+    left join levels on active_census.employee_gross_compensation >= levels.min_compensation
+    group by active_census.employee_id
+)
+
+select
+    active_census.employee_id,
+    active_census.employee_birth_date,
+    active_census.employee_hire_date,
+    case
+        when active_census.level_id in (select level_id from levels) then active_census.level_id
+        else pay_level.derived_level_id
+    end as level_id,
+    active_census.employee_gross_compensation as current_compensation,
+    coalesce(active_census.scheduled_hours_per_week, 40.0) as scheduled_hours_per_week
+from active_census
+join pay_level using (employee_id)

@@ -1,0 +1,64 @@
+{{ config(pre_hook="{{ delete_current_year_rows() }}") }}
+
+-- One row per year: the flows and pay figures the run summary reports.
+with context as (
+    select * from {{ ref('stg_year_context') }}
+),
+
+needs as (
+    select * from {{ ref('int_workforce_needs') }}
+),
+
+snapshot as (
+    select snapshot.*
+    from {{ ref('fct_workforce_snapshot') }} as snapshot
+    join context on snapshot.simulation_year = context.simulation_year
+),
+
+events as (
+    select events.*
+    from {{ ref('fct_yearly_events') }} as events
+    join context on events.simulation_year = context.simulation_year
+),
+
+event_counts as (
+    select
+        count(*) filter (where event_type = 'hire') as hires,
+        count(*) filter (where event_category = 'experienced_termination') as experienced_terminations,
+        count(*) filter (where event_category = 'new_hire_termination') as new_hire_terminations,
+        count(*) filter (where event_type = 'promotion') as promotions,
+        count(*) filter (where event_type = 'raise') as raises
+    from events
+),
+
+pay as (
+    select
+        count(*) filter (where employment_status = 'active') as end_headcount,
+        sum(prorated_compensation) as total_compensation,
+        avg(current_compensation) filter (where employment_status = 'active') as average_compensation,
+        sum(current_compensation) filter (where employment_status = 'active') as year_end_payroll
+    from snapshot
+)
+
+select
+    '{{ var("scenario_id") }}' as scenario_id,
+    '{{ var("plan_design_id") }}' as plan_design_id,
+    cast({{ var("random_seed") }} as bigint) as random_seed,
+    cast(context.simulation_year as integer) as simulation_year,
+    needs.start_headcount,
+    pay.end_headcount,
+    needs.target_ending_headcount,
+    event_counts.hires,
+    event_counts.experienced_terminations,
+    event_counts.new_hire_terminations,
+    event_counts.experienced_terminations + event_counts.new_hire_terminations as total_terminations,
+    event_counts.promotions,
+    event_counts.raises,
+    pay.end_headcount * 1.0 / nullif(needs.start_headcount, 0) - 1 as growth_rate,
+    round(pay.total_compensation, 2) as total_compensation,
+    round(pay.average_compensation, 2) as average_compensation,
+    round(pay.year_end_payroll, 2) as year_end_payroll
+from context
+cross join needs
+cross join event_counts
+cross join pay

@@ -1,0 +1,192 @@
+import json
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+REPO = Path(workflow.basedir)
+sys.path.insert(0, str(REPO / "workflow" / "scripts"))
+
+import sim_config  # noqa: E402
+import sim_io  # noqa: E402
+
+validate(config, "../schemas/config.schema.yaml")
+
+DBT_PROJECT = REPO / "dbt"
+RESULTS = config["results_dir"]
+
+
+def _resolve_path(path):
+    """Paths in the config are relative to the working directory, else to the repository."""
+    candidate = Path(path)
+    if candidate.is_absolute() or candidate.exists():
+        return candidate
+    return REPO / candidate
+
+
+try:
+    SIM = sim_config.load(_resolve_path(config["simulation_config"]))
+except sim_config.ConfigError as error:
+    raise WorkflowError(str(error))
+
+START_YEAR = config["start_year"] or SIM.get("simulation.start_year")
+END_YEAR = config["end_year"] or SIM.get("simulation.end_year")
+SEED = config["seed"] if config["seed"] is not None else SIM.get("simulation.random_seed")
+if END_YEAR < START_YEAR:
+    raise WorkflowError(f"end_year ({END_YEAR}) must not be before start_year ({START_YEAR})")
+YEARS = list(range(START_YEAR, END_YEAR + 1))
+
+_unused = sim_config.unused_keys_warning(SIM.raw, str(config["simulation_config"]))
+if _unused:
+    logger.warning(_unused)
+
+
+wildcard_constraints:
+    scenario=r"[A-Za-z0-9_.-]+",
+    seed=r"\d+",
+    year=r"\d{4}",
+    size=r"\d+",
+
+
+def run_dir(wildcards):
+    return f"{RESULTS}/{wildcards.scenario}/seed_{wildcards.seed}"
+
+
+def run_summaries():
+    return expand(
+        f"{RESULTS}/{{scenario}}/seed_{{seed}}/summary.csv", scenario=config["scenario"], seed=SEED
+    )
+
+
+def census_source(wildcards):
+    """The user's census file, or the synthetic census of census_size rows."""
+    if config["census"]:
+        return str(_resolve_path(config["census"]))
+    return f"{RESULTS}/census/synthetic_{config['census_size']}_{config['census_generator_seed']}.parquet"
+
+
+def previous_year_state(wildcards):
+    """The state year Y starts from: year Y-1's, or the census baseline for the first year."""
+    year = int(wildcards.year)
+    if year == START_YEAR:
+        return f"{run_dir(wildcards)}/baseline_state.parquet"
+    return f"{run_dir(wildcards)}/years/{year - 1}/state.parquet"
+
+
+def year_summaries(wildcards):
+    return [f"{run_dir(wildcards)}/years/{year}/summary.json" for year in YEARS]
+
+
+def dbt_project_files():
+    """Every file of the dbt project: editing a model reruns the years it affects."""
+    patterns = ("*.sql", "*.yml", "*.csv")
+    return sorted(
+        str(p)
+        for folder in ("models", "macros", "seeds", "tests")
+        for pattern in patterns
+        for p in (DBT_PROJECT / folder).rglob(pattern)
+    ) + [str(DBT_PROJECT / "dbt_project.yml"), str(DBT_PROJECT / "profiles.yml")]
+
+
+def run_dbt_vars(wildcards):
+    """All dbt vars of one run, as sorted JSON (a change reruns the affected steps)."""
+    dbt_vars = SIM.dbt_vars(
+        scenario_id=wildcards.scenario,
+        plan_design_id=config["plan_design_id"],
+        random_seed=int(wildcards.seed),
+        start_year=START_YEAR,
+        end_year=END_YEAR,
+    )
+    return json.dumps(dbt_vars, sort_keys=True)
+
+
+def as_of_date():
+    import datetime
+
+    return datetime.date(START_YEAR - 1, 12, 31)
+
+
+def census_as_of(wildcards):
+    """The census is as of Dec 31 before the first year; a new start year revalidates it."""
+    return str(as_of_date())
+
+
+# ---- job bodies (called from `run:`; the logic lives in workflow/scripts) ----
+
+
+def generate_census_job(output, wildcards, log):
+    import generate_census
+
+    job_log = sim_io.JobLog(log[0])
+    frame = generate_census.generate_census(int(wildcards.size), int(wildcards.gseed), as_of_date())
+    generate_census.write_census(frame, Path(output.census))
+    job_log(f"generated {len(frame)} census rows (seed {wildcards.gseed}) -> {output.census}")
+
+
+def prepare_census_job(input, output, log):
+    import census
+
+    job_log = sim_io.JobLog(log[0])
+    census_report = census.prepare_census(
+        Path(input.census), Path(output.census), Path(output.rejects), as_of_date(),
+        config["census_max_reject_share"])
+    sim_io.write_json(census_report.to_dict(), Path(output.report))
+    message = (f"census {input.census}: {census_report.rows_accepted} of {census_report.rows_read} rows accepted, "
+               f"{census_report.rows_rejected} rejected (see {output.rejects}), "
+               f"{census_report.rows_not_active_at_as_of} not active on {as_of_date()}")
+    job_log(message)
+    print(message, flush=True)
+
+
+def foundation_job(input, output, params, wildcards, log):
+    import foundation
+
+    foundation.run_foundation(
+        census_path=Path(input.census).resolve(),
+        duckdb_path=Path(output.duckdb).resolve(),
+        baseline_state_path=Path(output.baseline_state),
+        report_path=Path(output.report),
+        project_dir=DBT_PROJECT,
+        target_path=Path(params.target_path).resolve(),
+        dbt_vars=json.loads(params.dbt_vars),
+        threads=config["dbt_threads"],
+        log=sim_io.JobLog(log[0]),
+    )
+    if _unused:
+        Path(output.unused_keys).write_text(_unused + "\n")
+    else:
+        Path(output.unused_keys).write_text("")
+
+
+def year_job(input, output, params, wildcards, log):
+    import simulate_year
+
+    summary = simulate_year.run_year(
+        year=int(wildcards.year),
+        prev_state_path=Path(input.state).resolve(),
+        duckdb_path=Path(params.duckdb).resolve(),
+        events_path=Path(output.events),
+        snapshot_path=Path(output.snapshot),
+        state_path=Path(output.state),
+        summary_path=Path(output.summary),
+        project_dir=DBT_PROJECT,
+        target_path=Path(params.target_path).resolve(),
+        dbt_vars=json.loads(params.dbt_vars),
+        threads=config["dbt_threads"],
+        log=sim_io.JobLog(log[0]),
+    )
+    print(
+        f"[{wildcards.scenario} seed {wildcards.seed}] year {wildcards.year}: "
+        f"headcount {summary['end_headcount']:,}, hires {summary['hires']:,}, "
+        f"terminations {summary['total_terminations']:,}, {summary['timing']['seconds_total']:.1f} s",
+        flush=True,
+    )
+
+
+def summary_job(input, output, log):
+    import run_summary
+
+    frame = run_summary.build_summary([Path(p) for p in input.years])
+    run_summary.write_summary(frame, Path(output.csv), Path(output.parquet))
+    sim_io.JobLog(log[0])(f"summary of {len(frame)} years -> {output.csv}")

@@ -1,0 +1,395 @@
+"""Read a census file (CSV, Parquet or Excel), validate every row, and write the clean rows.
+
+A row that fails any check is rejected with all its reasons (never silently dropped);
+the rejects go to a CSV the user can fix, the clean rows to a typed Parquet file.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+REQUIRED_COLUMNS = (
+    "employee_id",
+    "employee_birth_date",
+    "employee_hire_date",
+    "employee_gross_compensation",
+)
+OPTIONAL_COLUMNS = (
+    "employee_termination_date",
+    "active",
+    "level_id",
+    "employee_deferral_rate",
+    "employee_enrollment_date",
+    "scheduled_hours_per_week",
+    "auto_escalation_opt_out",
+    "eligibility_override",
+)
+
+# Column order and SQL type of the clean census (what stg_census reads).
+CLEAN_SQL_TYPES: dict[str, str] = {
+    "employee_id": "VARCHAR",
+    "employee_birth_date": "DATE",
+    "employee_hire_date": "DATE",
+    "employee_termination_date": "DATE",
+    "employee_gross_compensation": "DOUBLE",
+    "active": "BOOLEAN",
+    "level_id": "INTEGER",
+    "employee_deferral_rate": "DOUBLE",
+    "employee_enrollment_date": "DATE",
+    "scheduled_hours_per_week": "DOUBLE",
+    "auto_escalation_opt_out": "BOOLEAN",
+    "eligibility_override": "BOOLEAN",
+}
+
+MIN_AGE, MAX_AGE = 14, 100
+MAX_HOURS_PER_WEEK = 80.0
+_BOOL_COLUMNS = ("active", "auto_escalation_opt_out", "eligibility_override")
+_BOOL_WORDS = {
+    "true": True, "t": True, "yes": True, "y": True, "1": True,
+    "false": False, "f": False, "no": False, "n": False, "0": False,
+}
+# "$1,234,567.89": commas only in strict thousands groups, so "1,5" is never read as 15.
+_THOUSANDS = r"\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+
+
+class CensusError(ValueError):
+    """The census cannot be used; the message says which file/column/rows and what to fix."""
+
+
+@dataclass(frozen=True)
+class CensusReport:
+    source: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    rows_not_active_at_as_of: int  # accepted, but terminated/inactive on the as-of date
+    reject_reasons: dict[str, int]
+    ignored_columns: tuple[str, ...] = field(default=())  # columns the model does not read
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["reject_reasons"] = dict(self.reject_reasons)
+        d["ignored_columns"] = list(self.ignored_columns)
+        return d
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def read_raw(path: str | Path) -> pd.DataFrame:
+    """Every column as text (missing = NA), column names stripped and lowercased."""
+    path = Path(path)
+    if not path.is_file():
+        raise CensusError(f"census file not found: {path}")
+    name = path.name.lower()
+    try:
+        if name.endswith((".csv", ".csv.gz")):
+            with duckdb.connect() as con:
+                df = con.execute(
+                    "select * from read_csv(?, all_varchar=true, header=true)", [str(path)]
+                ).df()
+        elif name.endswith(".parquet"):
+            # Dates may be DATE/TIMESTAMP or text: cast everything so both parse the same way.
+            with duckdb.connect() as con:
+                df = con.execute("select columns(*)::varchar from read_parquet(?)", [str(path)]).df()
+        elif name.endswith((".xlsx", ".xls")):
+            df = _read_excel(path)
+        else:
+            raise CensusError(
+                f"{path}: unsupported census format; use .csv, .csv.gz, .parquet, .xlsx or .xls"
+            )
+    except duckdb.Error as exc:
+        raise CensusError(f"{path}: could not read the census: {exc}") from exc
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    return df.astype("str")
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    engine = "xlrd" if path.name.lower().endswith(".xls") else "openpyxl"
+    if importlib.util.find_spec(engine) is None:
+        raise CensusError(f"{path}: reading Excel needs {engine}: pip install {engine}")
+    # dtype=str keeps ids like 000123 intact; dates come out as 'YYYY-MM-DD 00:00:00'.
+    return pd.read_excel(path, dtype=str, engine=engine)
+
+
+# ---------------------------------------------------------------- parsing helpers
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Stripped text, with empty strings as missing."""
+    s = s.astype("str").str.strip()
+    return s.mask(s == "")
+
+
+def _parse_dates(s: pd.Series) -> pd.Series:
+    """ISO YYYY-MM-DD (a trailing time part is ignored) or US MM/DD/YYYY; else NaT."""
+    date_part = s.str.replace(r"[ T].*$", "", regex=True)
+    iso = pd.to_datetime(date_part, format="%Y-%m-%d", errors="coerce")
+    us = pd.to_datetime(s, format="%m/%d/%Y", errors="coerce")
+    return iso.fillna(us)
+
+
+def _parse_numbers(s: pd.Series) -> pd.Series:
+    """Floats; '$' and strict thousands commas allowed; non-numbers and inf become NaN."""
+    s = s.str.replace(r"^\$", "", regex=True)
+    grouped = s.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
+    s = s.where(~grouped, s.str.replace(",", "", regex=False))
+    x = pd.to_numeric(s, errors="coerce").astype("float64")
+    return x.where(np.isfinite(x))
+
+
+def _as_dates(ts: pd.Series) -> pd.Series:
+    """datetime64 -> python dates (None for missing), what the clean frame holds."""
+    return ts.dt.date.astype(object).where(ts.notna(), None)
+
+
+def _age_on(birth: pd.Series, as_of: dt.date) -> pd.Series:
+    before_birthday = (birth.dt.month > as_of.month) | (
+        (birth.dt.month == as_of.month) & (birth.dt.day > as_of.day)
+    )
+    return as_of.year - birth.dt.year - before_birthday.astype(int)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate(
+    raw: pd.DataFrame, as_of: dt.date, source: str = "census"
+) -> tuple[pd.DataFrame, pd.DataFrame, CensusReport]:
+    """Check every row; return (clean, rejects, report). Raises CensusError for missing columns."""
+    raw = raw.reset_index(drop=True)
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    if raw.columns.duplicated().any():
+        dupes = sorted(set(raw.columns[raw.columns.duplicated()]))
+        raise CensusError(f"{source}: column(s) {dupes} appear more than once; keep one of each")
+    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
+    if missing:
+        names = ", ".join(f"'{c}'" for c in missing)
+        noun = "column" if len(missing) == 1 else "columns"
+        verb = "is" if len(missing) == 1 else "are"
+        raise CensusError(
+            f"{source}: required {noun} {names} {verb} missing (found: {', '.join(raw.columns)})"
+        )
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    ignored = tuple(c for c in raw.columns if c not in known)
+
+    n = len(raw)
+    empty = pd.Series(pd.NA, index=raw.index, dtype="str")
+    text = {c: (_text(raw[c]) if c in raw.columns else empty) for c in known}
+    as_of_ts = pd.Timestamp(as_of)
+    problems: list[tuple[str, pd.Series]] = []  # (label, messages indexed by failing rows)
+
+    def flag(mask: pd.Series, label: str, message: pd.Series | None = None) -> None:
+        """Record a failed check: `label` is counted in the report, `message` (default: label) goes to the row."""
+        mask = mask.fillna(False).astype(bool)
+        if mask.any():
+            msg = message[mask] if message is not None else pd.Series(label, index=raw.index[mask])
+            problems.append((label, msg.astype(str)))
+
+    def quoted(col: str) -> pd.Series:
+        return "'" + text[col].fillna("") + "'"
+
+    # employee_id, and duplicates (first occurrence kept)
+    ids = text["employee_id"]
+    flag(ids.isna(), "missing employee_id")
+    dup = ids.notna() & ids.duplicated(keep="first")
+    if dup.any():
+        first = ids[ids.notna()].drop_duplicates(keep="first")
+        first_row = pd.Series(first.index + 1, index=first.values)
+        kept = ids[dup].map(first_row).astype(int).astype(str)
+        flag(dup, "duplicate employee_id", "duplicate employee_id '" + ids + "' (first seen in row " + kept.reindex(raw.index) + ")")
+
+    # dates
+    dates: dict[str, pd.Series] = {}
+    for col in ("employee_birth_date", "employee_hire_date",
+                "employee_termination_date", "employee_enrollment_date"):
+        dates[col] = _parse_dates(text[col])
+        if col in REQUIRED_COLUMNS:
+            flag(text[col].isna(), f"missing {col}")
+        flag(text[col].notna() & dates[col].isna(), f"unparseable {col}", f"unparseable {col} " + quoted(col))
+    birth, hire, term = dates["employee_birth_date"], dates["employee_hire_date"], dates["employee_termination_date"]
+    flag(hire > as_of_ts, "employee_hire_date after the as-of date",
+         "employee_hire_date " + quoted("employee_hire_date") + f" is after the as-of date {as_of}")
+    flag(term < hire, "employee_termination_date before employee_hire_date",
+         "employee_termination_date " + quoted("employee_termination_date")
+         + " is before employee_hire_date " + quoted("employee_hire_date"))
+    flag(hire < birth, "employee_hire_date before employee_birth_date",
+         "employee_hire_date " + quoted("employee_hire_date")
+         + " is before employee_birth_date " + quoted("employee_birth_date"))
+    age = _age_on(birth, as_of)
+    flag(birth.notna() & ((age < MIN_AGE) | (age > MAX_AGE)), f"age outside {MIN_AGE}-{MAX_AGE}",
+         "age " + age.astype("Int64").astype(str) + f" on {as_of} is outside {MIN_AGE}-{MAX_AGE}")
+
+    # compensation
+    comp_text = text["employee_gross_compensation"]
+    comp = _parse_numbers(comp_text)
+    flag(comp_text.isna(), "missing employee_gross_compensation")
+    flag(comp_text.notna() & comp.isna(), "employee_gross_compensation not a number",
+         "employee_gross_compensation is not a number " + quoted("employee_gross_compensation"))
+    flag(comp <= 0, "non-positive employee_gross_compensation",
+         "non-positive employee_gross_compensation " + comp_text.fillna(""))
+
+    # level_id: whole number >= 1
+    level_text = text["level_id"]
+    level = _parse_numbers(level_text)
+    flag(level_text.notna() & (level.isna() | (level < 1) | (level != np.floor(level))), "invalid level_id",
+         "level_id " + quoted("level_id") + " is not a whole number >= 1")
+
+    # deferral rate: '7.5' and '7.5%' are percents, '0.075' a fraction
+    rate_text = text["employee_deferral_rate"]
+    has_pct = rate_text.str.endswith("%").fillna(False).astype(bool)
+    rate = _parse_numbers(rate_text.str.removesuffix("%").str.strip())
+    flag(rate_text.notna() & rate.isna(), "employee_deferral_rate not a number",
+         "employee_deferral_rate is not a number " + quoted("employee_deferral_rate"))
+    flag((rate < 0) | (rate > 100), "employee_deferral_rate outside 0-100",
+         "employee_deferral_rate " + quoted("employee_deferral_rate") + " is outside 0-100")
+    rate = rate.where(~(has_pct | (rate > 1)), rate / 100)
+
+    # hours per week in (0, 80]
+    hours_text = text["scheduled_hours_per_week"]
+    hours = _parse_numbers(hours_text)
+    limits = f"(0, {MAX_HOURS_PER_WEEK:g}]"
+    flag(hours_text.notna() & hours.isna(), "scheduled_hours_per_week not a number",
+         "scheduled_hours_per_week is not a number " + quoted("scheduled_hours_per_week"))
+    flag((hours <= 0) | (hours > MAX_HOURS_PER_WEEK), f"scheduled_hours_per_week outside {limits}",
+         "scheduled_hours_per_week " + quoted("scheduled_hours_per_week") + f" is outside {limits}")
+
+    # booleans
+    bools: dict[str, pd.Series] = {}
+    for col in _BOOL_COLUMNS:
+        bools[col] = text[col].str.lower().map(_BOOL_WORDS).astype("boolean")
+        flag(text[col].notna() & bools[col].isna(), f"invalid {col}",
+             f"{col} " + quoted(col) + " is not true/false/yes/no/1/0")
+
+    # ---- assemble: one "; "-joined reason per rejected row, in check order
+    if problems:
+        reasons = pd.concat([msg for _, msg in problems]).groupby(level=0, sort=True).agg("; ".join)
+        reject_reasons = {label: int(len(msg)) for label, msg in problems}
+    else:
+        reasons = pd.Series([], dtype=str, index=pd.Index([], dtype="int64"))
+        reject_reasons = {}
+    rejected = raw.index.isin(reasons.index)
+    ok = pd.Series(~rejected, index=raw.index)
+
+    clean = pd.DataFrame({
+        "employee_id": ids[ok].astype("str"),
+        "employee_birth_date": _as_dates(birth[ok]),
+        "employee_hire_date": _as_dates(hire[ok]),
+        "employee_termination_date": _as_dates(term[ok]),
+        "employee_gross_compensation": comp[ok],
+        "active": bools["active"][ok],
+        "level_id": level[ok].round().astype("Int64"),
+        "employee_deferral_rate": rate[ok],
+        "employee_enrollment_date": _as_dates(dates["employee_enrollment_date"][ok]),
+        "scheduled_hours_per_week": hours[ok],
+        "auto_escalation_opt_out": bools["auto_escalation_opt_out"][ok],
+        "eligibility_override": bools["eligibility_override"][ok],
+    }).reset_index(drop=True)
+
+    rejects = _rejects_frame(raw, reasons)
+    not_active = bools["active"][ok].eq(False).fillna(False) | (term[ok] <= as_of_ts)
+    report = CensusReport(
+        source=source,
+        rows_read=n,
+        rows_accepted=int(ok.sum()),
+        rows_rejected=int(rejected.sum()),
+        rows_not_active_at_as_of=int(not_active.sum()),
+        reject_reasons=reject_reasons,
+        ignored_columns=ignored,
+    )
+    return clean, rejects, report
+
+
+def _rejects_frame(raw: pd.DataFrame, reasons: pd.Series) -> pd.DataFrame:
+    """row (1-based), raw employee_id, reason, then the other original columns as read."""
+    originals = raw.loc[reasons.index]
+    out = pd.DataFrame({
+        "row": (reasons.index + 1).astype("int64"),
+        "employee_id": originals["employee_id"].to_numpy(),
+        "reason": reasons.to_numpy(),
+    })
+    for col in raw.columns:
+        if col == "employee_id":
+            continue
+        name = f"raw_{col}" if col in ("row", "reason") else col  # avoid clashing with our columns
+        out[name] = originals[col].to_numpy()
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
+    """Write the 12 census columns with fixed Parquet types, using DuckDB (no pyarrow needed)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    select = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in CLEAN_SQL_TYPES.items())
+    with duckdb.connect() as con:
+        con.register("census_frame", df)
+        con.execute(f"copy (select {select} from census_frame) to {_sql_string(str(path))} (format parquet)")
+
+
+def prepare_census(
+    path: str | Path,
+    clean_path: str | Path,
+    rejects_path: str | Path,
+    as_of: dt.date,
+    max_reject_share: float,
+) -> CensusReport:
+    """Read, validate, write clean Parquet + rejects CSV, then stop if too many rows were rejected."""
+    if not 0 <= max_reject_share <= 1:
+        raise CensusError(f"census_max_reject_share must be between 0 and 1, got {max_reject_share}")
+    clean, rejects, report = validate(read_raw(path), as_of, source=str(path))
+    write_parquet(clean, clean_path)
+    rejects_path = Path(rejects_path)
+    rejects_path.parent.mkdir(parents=True, exist_ok=True)
+    rejects.to_csv(rejects_path, index=False)
+
+    if report.rows_read and report.rows_rejected / report.rows_read > max_reject_share:
+        share = report.rows_rejected / report.rows_read
+        raise CensusError(
+            f"{report.rows_rejected} of {report.rows_read} census rows ({share:.1%}) were rejected, "
+            f"above the limit of {max_reject_share:.1%} (census_max_reject_share); see {rejects_path}"
+        )
+    if report.rows_accepted == 0:
+        raise CensusError(f"{path}: the census has no usable rows; see {rejects_path}")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Validate a census and write clean Parquet + rejects CSV.")
+    parser.add_argument("--census", required=True)
+    parser.add_argument("--clean", required=True)
+    parser.add_argument("--rejects", required=True)
+    parser.add_argument("--as-of", required=True, type=dt.date.fromisoformat)
+    parser.add_argument("--max-reject-share", type=float, default=0.05)
+    parser.add_argument("--report", help="also write the report as JSON here")
+    args = parser.parse_args(argv)
+    try:
+        report = prepare_census(args.census, args.clean, args.rejects, args.as_of, args.max_reject_share)
+    except CensusError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    text = json.dumps(report.to_dict(), indent=2)
+    if args.report:
+        Path(args.report).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.report).write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Run dbt in-process, once per step, reusing the parsed manifest of a run.
+
+dbt costs ~1 s to import and ~2-4 s to parse; a year's build itself is well under a
+second. Inside one Snakemake process (local runs use threads, see profiles/default)
+the manifest parsed for a run is kept and reused by every later year of that run.
+dbt keeps process-wide state, so invocations are serialised by a lock.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+_LOCK = threading.Lock()
+_MANIFESTS: dict[tuple, object] = {}
+
+
+def _reset_compilation(manifest) -> None:
+    """Return nodes to their just-parsed state: dbt marks nodes compiled (ephemeral CTEs
+    injected) inside the manifest it is given, which a later invocation must not reuse."""
+    for node in list(manifest.nodes.values()) + list(getattr(manifest, "unit_tests", {}).values()):
+        if hasattr(node, "compiled"):
+            node.compiled = False
+            node.compiled_code = None
+            node.extra_ctes_injected = False
+            node.extra_ctes = []
+            if hasattr(node, "_pre_injected_sql"):
+                node._pre_injected_sql = None
+
+
+class DbtError(RuntimeError):
+    """A dbt step failed; the message names the failing models and tests."""
+
+
+@dataclass
+class DbtRun:
+    command: str
+    success: bool
+    seconds_total: float
+    seconds_parse: float
+    seconds_sql: float            # time spent executing nodes, as dbt reports it
+    nodes: list[dict] = field(default_factory=list)
+
+    def failures(self) -> list[dict]:
+        return [n for n in self.nodes if n["status"] in ("error", "fail", "runtime error")]
+
+    def to_dict(self) -> dict:
+        return {
+            "command": self.command, "success": self.success,
+            "seconds_total": round(self.seconds_total, 3), "seconds_parse": round(self.seconds_parse, 3),
+            "seconds_sql": round(self.seconds_sql, 3), "nodes": self.nodes,
+        }
+
+
+def _common_args(project_dir: Path, target_path: Path, log_path: Path, dbt_vars: dict) -> list[str]:
+    return [
+        "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
+        "--target-path", str(target_path), "--log-path", str(log_path),
+        "--vars", json.dumps(dbt_vars, sort_keys=True),
+        "--log-level", "none", "--log-level-file", "info",
+    ]
+
+
+def _node_results(result) -> list[dict]:
+    nodes = []
+    for node_result in getattr(result, "results", None) or []:
+        node = node_result.node
+        nodes.append({
+            "name": node.name,
+            "resource_type": str(getattr(node, "resource_type", "")),
+            "status": str(node_result.status),
+            "seconds": round(node_result.execution_time or 0.0, 3),
+            "failures": node_result.failures,
+            "message": (node_result.message or "")[:2000],
+        })
+    return nodes
+
+
+def invoke(
+    command: list[str],
+    *,
+    project_dir: Path,
+    target_path: Path,
+    log_path: Path,
+    duckdb_path: Path,
+    dbt_vars: dict,
+    threads: int = 1,
+    log: Callable[[str], None] = print,
+) -> DbtRun:
+    """Run one dbt command (e.g. ["build", "--select", "tag:year"]); raise DbtError on failure."""
+    from dbt.cli.main import dbtRunner  # imported here: ~1 s, only jobs that run dbt pay it
+
+    def relay(event) -> None:
+        if event.info.level in ("info", "warn", "error") and event.info.msg:
+            log(f"[dbt] {event.info.msg}")
+
+    args = _common_args(project_dir, target_path, log_path, dbt_vars)
+    key = (str(project_dir), str(target_path), str(duckdb_path), json.dumps(dbt_vars, sort_keys=True))
+    with _LOCK:
+        os.environ["SIM_DUCKDB_PATH"] = str(duckdb_path)
+        os.environ["SIM_DBT_THREADS"] = str(threads)
+        started = time.perf_counter()
+        if key not in _MANIFESTS:
+            parsed = dbtRunner(callbacks=[relay]).invoke(["parse", *args])
+            if not parsed.success:
+                raise DbtError(f"dbt could not parse the project {project_dir}: {parsed.exception or 'see log'}")
+            _MANIFESTS[key] = parsed.result
+        manifest = _MANIFESTS[key]
+        _reset_compilation(manifest)
+        parsed_at = time.perf_counter()
+        result = dbtRunner(manifest=manifest, callbacks=[relay]).invoke([*command, *args, "--no-write-json"])
+        finished = time.perf_counter()
+
+    nodes = _node_results(result.result)
+    run = DbtRun(
+        command=" ".join(command), success=bool(result.success),
+        seconds_total=finished - started, seconds_parse=parsed_at - started,
+        seconds_sql=sum(n["seconds"] for n in nodes), nodes=nodes,
+    )
+    if not run.success:
+        failed = run.failures()
+        if failed:
+            details = "; ".join(
+                f"{n['resource_type'].split('.')[-1]} {n['name']} {n['status']}"
+                + (f" ({n['failures']} offending rows)" if n["failures"] else "")
+                + (": " + " ".join(n["message"].split())[:600] if n["message"] else "")
+                for n in failed)
+        else:
+            details = str(result.exception or "unknown dbt error (see the dbt log)")
+        raise DbtError(f"dbt {run.command} failed: {details}")
+    return run
+
+
+def forget_manifests() -> None:
+    """Drop cached manifests (tests that edit the project in one process)."""
+    with _LOCK:
+        _MANIFESTS.clear()

@@ -1,0 +1,64 @@
+"""Foundation step of a run: load the validated census, build seeds, staging and the
+baseline workforce, check that the year models compile, and hand the baseline over
+as the state the first year starts from."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import dbt_runner
+import sim_io
+
+
+def run_foundation(
+    *,
+    census_path: Path,
+    duckdb_path: Path,
+    baseline_state_path: Path,
+    report_path: Path,
+    project_dir: Path,
+    target_path: Path,
+    dbt_vars: dict,
+    log: sim_io.JobLog,
+    threads: int = 1,
+) -> dict:
+    started = time.perf_counter()
+    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (duckdb_path, duckdb_path.with_name(duckdb_path.name + ".wal")):
+        stale.unlink(missing_ok=True)  # a foundation rebuild starts a fresh database
+    con = sim_io.connect(duckdb_path, log=log)
+    try:
+        con.execute("create schema if not exists sim_input")
+        con.execute(
+            f"create or replace table sim_input.census as select * from read_parquet({sim_io.sql_literal(census_path)})")
+        # placeholders so the year models compile before any year has run
+        con.execute(f"create or replace table sim_input.prev_state as "
+                    f"select {', '.join(sim_io.STATE_COLUMNS)} from (select null::varchar as employee_id, "
+                    "null::date as employee_birth_date, null::date as employee_hire_date, null::integer as level_id, "
+                    "null::double as current_compensation, null::double as scheduled_hours_per_week) where false")
+        con.execute("create or replace table sim_input.year_context as select null::integer as simulation_year where false")
+    finally:
+        con.close()
+
+    common = dict(project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
+                  duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, log=log)
+    build = dbt_runner.invoke(["build", "--select", "tag:foundation", "--exclude", "test_type:unit", "--indirect-selection", "cautious"], **common)
+    compiled = dbt_runner.invoke(["compile", "--select", "tag:year", "--exclude", "test_type:unit"], **common)
+
+    con = sim_io.connect(duckdb_path, log=log)
+    try:
+        baseline_rows = sim_io.copy_to_parquet(
+            con,
+            f"select {', '.join(sim_io.STATE_COLUMNS)} from main.int_baseline_workforce order by employee_id",
+            baseline_state_path)
+    finally:
+        con.close()
+
+    report = {
+        "baseline_headcount": baseline_rows,
+        "seconds_total": round(time.perf_counter() - started, 3),
+        "dbt": [build.to_dict(), compiled.to_dict()],
+    }
+    sim_io.write_json(report, report_path)
+    log(f"foundation: {baseline_rows} active employees at the start, {report['seconds_total']} s")
+    return report

@@ -1,0 +1,82 @@
+"""DuckDB glue shared by the workflow steps: connect (with lock retries), load inputs, export outputs."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+# Columns a year hands to the next (years/<Y>/state.parquet); stg_prev_state reads them.
+STATE_COLUMNS = (
+    "employee_id",
+    "employee_birth_date",
+    "employee_hire_date",
+    "level_id",
+    "current_compensation",
+    "scheduled_hours_per_week",
+)
+
+
+class DatabaseLockedError(RuntimeError):
+    """The run's DuckDB file is held by another process."""
+
+
+def connect(path: Path, attempts: int = 6, wait_seconds: float = 2.0,
+            log: Callable[[str], None] = print) -> duckdb.DuckDBPyConnection:
+    """Open the run's DuckDB file for writing, waiting a bounded time for an outside lock."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if attempt == attempts:
+                raise DatabaseLockedError(
+                    f"{path} is locked by another process ({error}). Close the other connection "
+                    "(a DuckDB shell, notebook or BI tool; open it read-only next time: "
+                    "duckdb -readonly) and run again; finished years are kept.") from None
+            log(f"{path} is locked by another process; retry {attempt}/{attempts - 1} in {wait_seconds:g} s")
+            time.sleep(wait_seconds)
+    raise AssertionError("unreachable")
+
+
+def sql_literal(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def copy_to_parquet(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
+    """Write a query's rows to Parquet atomically (temp file + rename); return the row count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    con.execute(f"copy ({query}) to {sql_literal(tmp)} (format parquet, compression zstd)")
+    os.replace(tmp, path)
+    return con.execute(f"select count(*) from read_parquet({sql_literal(path)})").fetchone()[0]
+
+
+def write_json(data: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+class JobLog:
+    """Append-only log file for one workflow job, also echoed to stdout when asked."""
+
+    def __init__(self, path: Path | str | None, echo: bool = False):
+        self.path = Path(path) if path else None
+        self.echo = echo
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text("")
+
+    def __call__(self, message: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} {message}"
+        if self.path:
+            with self.path.open("a") as handle:
+                handle.write(line + "\n")
+        if self.echo:
+            print(message, flush=True)

@@ -1,0 +1,77 @@
+"""One simulated year: load the previous year's state, run the year's dbt build (its
+tests are the quality gates), and export events, snapshot, state and a summary."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import dbt_runner
+import sim_io
+
+
+def run_year(
+    *,
+    year: int,
+    prev_state_path: Path,
+    duckdb_path: Path,
+    events_path: Path,
+    snapshot_path: Path,
+    state_path: Path,
+    summary_path: Path,
+    project_dir: Path,
+    target_path: Path,
+    dbt_vars: dict,
+    log: sim_io.JobLog,
+    threads: int = 1,
+) -> dict:
+    started = time.perf_counter()
+    con = sim_io.connect(duckdb_path, log=log)
+    try:
+        con.execute(f"create or replace table sim_input.prev_state as "
+                    f"select * from read_parquet({sim_io.sql_literal(prev_state_path)})")
+        con.execute(f"create or replace table sim_input.year_context as select {int(year)}::integer as simulation_year")
+    finally:
+        con.close()
+    loaded = time.perf_counter()
+
+    build = dbt_runner.invoke(
+        ["build", "--select", "tag:year", "--exclude", "test_type:unit"],
+        project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
+        duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, log=log)
+    built = time.perf_counter()
+
+    con = sim_io.connect(duckdb_path, log=log)
+    try:
+        where = f"where simulation_year = {int(year)}"
+        counts = {
+            "events": sim_io.copy_to_parquet(
+                con, f"select * from main.fct_yearly_events {where} order by employee_id, event_sequence", events_path),
+            "snapshot": sim_io.copy_to_parquet(
+                con, f"select * from main.fct_workforce_snapshot {where} order by employee_id", snapshot_path),
+            "state": sim_io.copy_to_parquet(
+                con, f"select {', '.join(sim_io.STATE_COLUMNS)} from main.fct_workforce_snapshot {where} "
+                     "and employment_status = 'active' order by employee_id", state_path),
+        }
+        row = con.execute(f"select * from main.fct_year_summary {where}").fetchdf()
+    finally:
+        con.close()
+    if len(row) != 1:
+        raise RuntimeError(f"fct_year_summary has {len(row)} rows for {year}, expected 1")
+    summary = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.iloc[0].to_dict().items()}
+    finished = time.perf_counter()
+    summary["timing"] = {
+        "seconds_total": round(finished - started, 3),
+        "seconds_load_inputs": round(loaded - started, 3),
+        "seconds_dbt": round(build.seconds_total, 3),
+        "seconds_dbt_parse": round(build.seconds_parse, 3),
+        "seconds_dbt_sql": round(build.seconds_sql, 3),
+        "seconds_export": round(finished - built, 3),
+    }
+    summary["row_counts"] = counts
+    summary["quality_gates"] = [
+        {"name": n["name"], "status": n["status"]} for n in build.nodes if "test" in n["resource_type"]]
+    sim_io.write_json(summary, summary_path)
+    log(f"year {year}: headcount {summary['start_headcount']} -> {summary['end_headcount']}, "
+        f"hires {summary['hires']}, terminations {summary['total_terminations']}, "
+        f"{summary['timing']['seconds_total']:.1f} s")
+    return summary
