@@ -12,6 +12,7 @@ import json
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import numpy as np
@@ -136,18 +137,27 @@ def _text(s: pd.Series) -> pd.Series:
 
 def _parse_dates(s: pd.Series) -> pd.Series:
     """ISO YYYY-MM-DD (a trailing time part is ignored) or US MM/DD/YYYY; else NaT."""
-    date_part = s.str.replace(r"[ T].*$", "", regex=True)
-    iso = pd.to_datetime(date_part, format="%Y-%m-%d", errors="coerce")
-    us = pd.to_datetime(s, format="%m/%d/%Y", errors="coerce")
-    return iso.fillna(us)
+    parsed = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+    retry = s.notna() & parsed.isna()
+    if retry.any():  # the slower forms only for the rows that need them
+        rest = s[retry]
+        iso = pd.to_datetime(rest.str.replace(r"[ T].*$", "", regex=True), format="%Y-%m-%d", errors="coerce")
+        us = pd.to_datetime(rest, format="%m/%d/%Y", errors="coerce")
+        parsed = parsed.copy()
+        parsed[retry] = iso.fillna(us)
+    return parsed
 
 
 def _parse_numbers(s: pd.Series) -> pd.Series:
     """Floats; '$' and strict thousands commas allowed; non-numbers and inf become NaN."""
-    s = s.str.replace(r"^\$", "", regex=True)
-    grouped = s.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
-    s = s.where(~grouped, s.str.replace(",", "", regex=False))
     x = pd.to_numeric(s, errors="coerce").astype("float64")
+    retry = s.notna() & x.isna()
+    if retry.any():  # '$50,000' style only for the rows plain parsing missed
+        rest = s[retry].str.replace(r"^\$", "", regex=True)
+        grouped = rest.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
+        rest = rest.where(~grouped, rest.str.replace(",", "", regex=False))
+        x = x.copy()
+        x[retry] = pd.to_numeric(rest, errors="coerce").astype("float64")
     return x.where(np.isfinite(x))
 
 
@@ -178,39 +188,40 @@ def validate(
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         names = ", ".join(f"'{c}'" for c in missing)
-        noun = "column" if len(missing) == 1 else "columns"
-        verb = "is" if len(missing) == 1 else "are"
+        noun, verb = ("column", "is") if len(missing) == 1 else ("columns", "are")
         raise CensusError(
             f"{source}: required {noun} {names} {verb} missing (found: {', '.join(raw.columns)})"
         )
-    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
     ignored = tuple(c for c in raw.columns if c not in known)
 
-    n = len(raw)
-    empty = pd.Series(pd.NA, index=raw.index, dtype="str")
+    empty = pd.Series(np.nan, index=raw.index, dtype="str")  # optional column not in the file
     text = {c: (_text(raw[c]) if c in raw.columns else empty) for c in known}
+    present = {c: text[c].notna() for c in known}
     as_of_ts = pd.Timestamp(as_of)
     problems: list[tuple[str, pd.Series]] = []  # (label, messages indexed by failing rows)
 
-    def flag(mask: pd.Series, label: str, message: pd.Series | None = None) -> None:
-        """Record a failed check: `label` is counted in the report, `message` (default: label) goes to the row."""
+    def flag(mask: pd.Series, label: str, message: Callable[[pd.Series], pd.Series] | None = None) -> None:
+        """Record a failed check. `label` is counted in the report; `message(mask)` builds the
+        per-row text, only for the failing rows (building it for every row is slow)."""
         mask = mask.fillna(False).astype(bool)
         if mask.any():
-            msg = message[mask] if message is not None else pd.Series(label, index=raw.index[mask])
+            msg = message(mask) if message is not None else pd.Series(label, index=raw.index[mask])
             problems.append((label, msg.astype(str)))
 
-    def quoted(col: str) -> pd.Series:
-        return "'" + text[col].fillna("") + "'"
+    def q(col: str, mask: pd.Series) -> pd.Series:
+        return "'" + text[col][mask].fillna("") + "'"
 
     # employee_id, and duplicates (first occurrence kept)
     ids = text["employee_id"]
-    flag(ids.isna(), "missing employee_id")
-    dup = ids.notna() & ids.duplicated(keep="first")
+    flag(~present["employee_id"], "missing employee_id")
+    dup = present["employee_id"] & ids.duplicated(keep="first")
     if dup.any():
-        first = ids[ids.notna()].drop_duplicates(keep="first")
+        first = ids[present["employee_id"]].drop_duplicates(keep="first")
         first_row = pd.Series(first.index + 1, index=first.values)
-        kept = ids[dup].map(first_row).astype(int).astype(str)
-        flag(dup, "duplicate employee_id", "duplicate employee_id '" + ids + "' (first seen in row " + kept.reindex(raw.index) + ")")
+        flag(dup, "duplicate employee_id",
+             lambda m: "duplicate employee_id " + q("employee_id", m)
+             + " (first seen in row " + ids[m].map(first_row).astype(int).astype(str) + ")")
 
     # dates
     dates: dict[str, pd.Series] = {}
@@ -218,71 +229,70 @@ def validate(
                 "employee_termination_date", "employee_enrollment_date"):
         dates[col] = _parse_dates(text[col])
         if col in REQUIRED_COLUMNS:
-            flag(text[col].isna(), f"missing {col}")
-        flag(text[col].notna() & dates[col].isna(), f"unparseable {col}", f"unparseable {col} " + quoted(col))
-    birth, hire, term = dates["employee_birth_date"], dates["employee_hire_date"], dates["employee_termination_date"]
+            flag(~present[col], f"missing {col}")
+        flag(present[col] & dates[col].isna(), f"unparseable {col}",
+             lambda m, col=col: f"unparseable {col} " + q(col, m))
+    birth, hire, term = (dates[c] for c in ("employee_birth_date", "employee_hire_date", "employee_termination_date"))
     flag(hire > as_of_ts, "employee_hire_date after the as-of date",
-         "employee_hire_date " + quoted("employee_hire_date") + f" is after the as-of date {as_of}")
+         lambda m: "employee_hire_date " + q("employee_hire_date", m) + f" is after the as-of date {as_of}")
     flag(term < hire, "employee_termination_date before employee_hire_date",
-         "employee_termination_date " + quoted("employee_termination_date")
-         + " is before employee_hire_date " + quoted("employee_hire_date"))
+         lambda m: "employee_termination_date " + q("employee_termination_date", m)
+         + " is before employee_hire_date " + q("employee_hire_date", m))
     flag(hire < birth, "employee_hire_date before employee_birth_date",
-         "employee_hire_date " + quoted("employee_hire_date")
-         + " is before employee_birth_date " + quoted("employee_birth_date"))
+         lambda m: "employee_hire_date " + q("employee_hire_date", m)
+         + " is before employee_birth_date " + q("employee_birth_date", m))
     age = _age_on(birth, as_of)
-    flag(birth.notna() & ((age < MIN_AGE) | (age > MAX_AGE)), f"age outside {MIN_AGE}-{MAX_AGE}",
-         "age " + age.astype("Int64").astype(str) + f" on {as_of} is outside {MIN_AGE}-{MAX_AGE}")
+    flag((age < MIN_AGE) | (age > MAX_AGE), f"age outside {MIN_AGE}-{MAX_AGE}",
+         lambda m: "age " + age[m].astype(int).astype(str) + f" on {as_of} is outside {MIN_AGE}-{MAX_AGE}")
 
     # compensation
-    comp_text = text["employee_gross_compensation"]
-    comp = _parse_numbers(comp_text)
-    flag(comp_text.isna(), "missing employee_gross_compensation")
-    flag(comp_text.notna() & comp.isna(), "employee_gross_compensation not a number",
-         "employee_gross_compensation is not a number " + quoted("employee_gross_compensation"))
+    comp = _parse_numbers(text["employee_gross_compensation"])
+    flag(~present["employee_gross_compensation"], "missing employee_gross_compensation")
+    flag(present["employee_gross_compensation"] & comp.isna(), "employee_gross_compensation not a number",
+         lambda m: "employee_gross_compensation is not a number " + q("employee_gross_compensation", m))
     flag(comp <= 0, "non-positive employee_gross_compensation",
-         "non-positive employee_gross_compensation " + comp_text.fillna(""))
+         lambda m: "non-positive employee_gross_compensation " + text["employee_gross_compensation"][m])
 
     # level_id: whole number >= 1
-    level_text = text["level_id"]
-    level = _parse_numbers(level_text)
-    flag(level_text.notna() & (level.isna() | (level < 1) | (level != np.floor(level))), "invalid level_id",
-         "level_id " + quoted("level_id") + " is not a whole number >= 1")
+    level = _parse_numbers(text["level_id"])
+    flag(present["level_id"] & ~((level >= 1) & (level == np.floor(level))), "invalid level_id",
+         lambda m: "level_id " + q("level_id", m) + " is not a whole number >= 1")
 
     # deferral rate: '7.5' and '7.5%' are percents, '0.075' a fraction
     rate_text = text["employee_deferral_rate"]
-    has_pct = rate_text.str.endswith("%").fillna(False).astype(bool)
-    rate = _parse_numbers(rate_text.str.removesuffix("%").str.strip())
-    flag(rate_text.notna() & rate.isna(), "employee_deferral_rate not a number",
-         "employee_deferral_rate is not a number " + quoted("employee_deferral_rate"))
+    has_pct = present["employee_deferral_rate"] & rate_text.str.endswith("%").fillna(False).astype(bool)
+    if has_pct.any():
+        rate_text = rate_text.where(~has_pct, rate_text.str.removesuffix("%").str.strip())
+    rate = _parse_numbers(rate_text)
+    flag(present["employee_deferral_rate"] & rate.isna(), "employee_deferral_rate not a number",
+         lambda m: "employee_deferral_rate is not a number " + q("employee_deferral_rate", m))
     flag((rate < 0) | (rate > 100), "employee_deferral_rate outside 0-100",
-         "employee_deferral_rate " + quoted("employee_deferral_rate") + " is outside 0-100")
+         lambda m: "employee_deferral_rate " + q("employee_deferral_rate", m) + " is outside 0-100")
     rate = rate.where(~(has_pct | (rate > 1)), rate / 100)
 
     # hours per week in (0, 80]
-    hours_text = text["scheduled_hours_per_week"]
-    hours = _parse_numbers(hours_text)
+    hours = _parse_numbers(text["scheduled_hours_per_week"])
     limits = f"(0, {MAX_HOURS_PER_WEEK:g}]"
-    flag(hours_text.notna() & hours.isna(), "scheduled_hours_per_week not a number",
-         "scheduled_hours_per_week is not a number " + quoted("scheduled_hours_per_week"))
+    flag(present["scheduled_hours_per_week"] & hours.isna(), "scheduled_hours_per_week not a number",
+         lambda m: "scheduled_hours_per_week is not a number " + q("scheduled_hours_per_week", m))
     flag((hours <= 0) | (hours > MAX_HOURS_PER_WEEK), f"scheduled_hours_per_week outside {limits}",
-         "scheduled_hours_per_week " + quoted("scheduled_hours_per_week") + f" is outside {limits}")
+         lambda m: "scheduled_hours_per_week " + q("scheduled_hours_per_week", m) + f" is outside {limits}")
 
     # booleans
     bools: dict[str, pd.Series] = {}
     for col in _BOOL_COLUMNS:
         bools[col] = text[col].str.lower().map(_BOOL_WORDS).astype("boolean")
-        flag(text[col].notna() & bools[col].isna(), f"invalid {col}",
-             f"{col} " + quoted(col) + " is not true/false/yes/no/1/0")
+        flag(present[col] & bools[col].isna(), f"invalid {col}",
+             lambda m, col=col: f"{col} " + q(col, m) + " is not true/false/yes/no/1/0")
 
     # ---- assemble: one "; "-joined reason per rejected row, in check order
     if problems:
         reasons = pd.concat([msg for _, msg in problems]).groupby(level=0, sort=True).agg("; ".join)
-        reject_reasons = {label: int(len(msg)) for label, msg in problems}
+        reject_reasons = {label: len(msg) for label, msg in problems}
     else:
-        reasons = pd.Series([], dtype=str, index=pd.Index([], dtype="int64"))
+        reasons = pd.Series([], dtype="str", index=pd.Index([], dtype="int64"))
         reject_reasons = {}
-    rejected = raw.index.isin(reasons.index)
-    ok = pd.Series(~rejected, index=raw.index)
+    ok = pd.Series(~raw.index.isin(reasons.index), index=raw.index)
 
     clean = pd.DataFrame({
         "employee_id": ids[ok].astype("str"),
@@ -299,18 +309,17 @@ def validate(
         "eligibility_override": bools["eligibility_override"][ok],
     }).reset_index(drop=True)
 
-    rejects = _rejects_frame(raw, reasons)
     not_active = bools["active"][ok].eq(False).fillna(False) | (term[ok] <= as_of_ts)
     report = CensusReport(
         source=source,
-        rows_read=n,
+        rows_read=len(raw),
         rows_accepted=int(ok.sum()),
-        rows_rejected=int(rejected.sum()),
+        rows_rejected=len(reasons),
         rows_not_active_at_as_of=int(not_active.sum()),
         reject_reasons=reject_reasons,
         ignored_columns=ignored,
     )
-    return clean, rejects, report
+    return clean, _rejects_frame(raw, reasons), report
 
 
 def _rejects_frame(raw: pd.DataFrame, reasons: pd.Series) -> pd.DataFrame:

@@ -56,6 +56,21 @@ class DbtRun:
         }
 
 
+def _import_dbt():
+    """Import dbt (~1 s, paid only by jobs that run it) without the root-logger handler
+    one of its dependencies installs, which would print Snakemake's own log twice."""
+    import logging
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    from dbt.cli.main import dbtRunner
+
+    for handler in root.handlers[:]:
+        if handler not in before:
+            root.removeHandler(handler)
+    return dbtRunner
+
+
 def _common_args(project_dir: Path, target_path: Path, log_path: Path, dbt_vars: dict) -> list[str]:
     return [
         "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
@@ -92,7 +107,7 @@ def invoke(
     log: Callable[[str], None] = print,
 ) -> DbtRun:
     """Run one dbt command (e.g. ["build", "--select", "tag:year"]); raise DbtError on failure."""
-    from dbt.cli.main import dbtRunner  # imported here: ~1 s, only jobs that run dbt pay it
+    dbtRunner = _import_dbt()
 
     def relay(event) -> None:
         if event.info.level in ("info", "warn", "error") and event.info.msg:

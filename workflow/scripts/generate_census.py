@@ -71,8 +71,11 @@ def generate_census(size: int, seed: int, as_of: dt.date) -> pd.DataFrame:
     pay = np.round(np.clip(np.exp(np.log(np.sqrt(lo * hi)) + sigma * pay_z), lo, hi - 1))
 
     # Age (older at higher levels), spread over the year via continuous years.
-    age_years = np.clip(np.array(LEVEL_MEAN_AGE)[level] + AGE_SD * age_z, MIN_AGE, MAX_AGE + 0.99)
-    age_days = np.round(age_years * DAYS_PER_YEAR).astype("int64")
+    age_years = np.array(LEVEL_MEAN_AGE)[level] + AGE_SD * age_z
+    # Bounds in days chosen so the calendar age on the as-of date is MIN_AGE..MAX_AGE.
+    min_days = int(np.ceil(MIN_AGE * DAYS_PER_YEAR)) + 1
+    max_days = int(np.floor((MAX_AGE + 1) * DAYS_PER_YEAR)) - 2
+    age_days = np.clip(np.round(age_years * DAYS_PER_YEAR), min_days, max_days).astype("int64")
     birth = as_of_day - age_days
 
     # Deterministic edge cases in the first rows (if the census is that large).

@@ -1,0 +1,80 @@
+"""Shared fixtures: run the real workflow (snakemake + dbt + DuckDB) in temporary directories."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Run:
+    workdir: Path
+    scenario: str
+    seed: int
+    years: list[int]
+    result: subprocess.CompletedProcess
+
+    @property
+    def run_dir(self) -> Path:
+        return self.workdir / "results" / self.scenario / f"seed_{self.seed}"
+
+    def year_file(self, year: int, name: str) -> Path:
+        return self.run_dir / "years" / str(year) / name
+
+    def events(self) -> pd.DataFrame:
+        return read_parquets([self.year_file(y, "events.parquet") for y in self.years])
+
+    def snapshots(self) -> pd.DataFrame:
+        return read_parquets([self.year_file(y, "snapshot.parquet") for y in self.years])
+
+    def db(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.run_dir / "simulation.duckdb"), read_only=True)
+
+
+def read_parquets(paths: list[Path]) -> pd.DataFrame:
+    listed = ", ".join(f"'{p}'" for p in paths)
+    return duckdb.sql(f"select * from read_parquet([{listed}])").df()
+
+
+def new_workdir(tmp: Path) -> Path:
+    """A working directory with its own copy of config/ (the Snakefile stays in the repo)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "config", tmp / "config", dirs_exist_ok=True)
+    return tmp
+
+
+def snakemake(workdir: Path, *args: str, config: dict | None = None, check: bool = True,
+              timeout: int = 600) -> subprocess.CompletedProcess:
+    command = [str(BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--cores", "2"]
+    if config:
+        command += ["--config", *(f"{k}={v}" for k, v in config.items())]
+    command += list(args)
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}")
+    return result
+
+
+def simulate(workdir: Path, *, size: int = 2000, start: int = 2025, end: int = 2027, seed: int = 42,
+             scenario: str = "baseline", extra: dict | None = None, check: bool = True) -> Run:
+    config = {"census_size": size, "start_year": start, "end_year": end, "seed": seed, "scenario": scenario}
+    config.update(extra or {})
+    result = snakemake(workdir, config=config, check=check)
+    return Run(workdir, scenario, seed, list(range(start, end + 1)), result)
+
+
+@pytest.fixture(scope="session")
+def three_year_run(tmp_path_factory) -> Run:
+    """2,000 generated employees, 2025-2027, seed 42: shared by the invariant tests."""
+    return simulate(new_workdir(tmp_path_factory.mktemp("three_year")))
