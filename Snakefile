@@ -16,4 +16,4 @@ include: "workflow/rules/summary.smk"
 rule all:
     default_target: True
     input:
-        run_summaries(),
+        run_targets(),

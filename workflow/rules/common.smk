@@ -53,9 +53,18 @@ def run_dir(wildcards):
     return f"{RESULTS}/{wildcards.scenario}/seed_{wildcards.seed}"
 
 
-def run_summaries():
+def run_targets():
+    """Everything a run produces. Every year's files are listed, not only the summary,
+    so deleting one year's outputs reruns that year (and, by their inputs, the later ones)."""
+    year_files = [
+        f"{RESULTS}/{{scenario}}/seed_{{seed}}/years/{year}/{name}"
+        for year in YEARS
+        for name in ("state.parquet", "events.parquet", "snapshot.parquet", "summary.json")
+    ]
     return expand(
-        f"{RESULTS}/{{scenario}}/seed_{{seed}}/summary.csv", scenario=config["scenario"], seed=SEED
+        [f"{RESULTS}/{{scenario}}/seed_{{seed}}/summary.csv", *year_files],
+        scenario=config["scenario"],
+        seed=SEED,
     )
 
 

@@ -1,0 +1,87 @@
+"""Idempotent reruns, resume after SIGKILL, partial reruns, and seed determinism."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from conftest import BIN, REPO, new_workdir, simulate, snakemake
+
+
+def _frames(run) -> tuple[pd.DataFrame, pd.DataFrame]:
+    events = run.events().sort_values(["employee_id", "simulation_year", "event_sequence"]).reset_index(drop=True)
+    snapshots = run.snapshots().sort_values(["employee_id", "simulation_year"]).reset_index(drop=True)
+    return events, snapshots
+
+
+def test_second_run_does_nothing(three_year_run):
+    result = snakemake(three_year_run.workdir, config={
+        "census_size": 2000, "start_year": 2025, "end_year": 2027, "seed": 42, "scenario": "baseline"})
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_same_seed_gives_identical_outputs_and_another_seed_differs(three_year_run, tmp_path):
+    again = simulate(new_workdir(tmp_path / "again"))
+    for first, second in zip(_frames(three_year_run), _frames(again)):
+        pd.testing.assert_frame_equal(first, second)
+
+    other = simulate(new_workdir(tmp_path / "other"), seed=7)
+    events, _ = _frames(three_year_run)
+    other_events, _ = _frames(other)
+    # same census and solver counts, different people and dates
+    assert len(events[events.event_type == "hire"]) == len(other_events[other_events.event_type == "hire"])
+    leavers = set(events[events.event_category == "experienced_termination"].employee_id)
+    other_leavers = set(other_events[other_events.event_category == "experienced_termination"].employee_id)
+    assert leavers != other_leavers
+    assert not events.effective_date.equals(other_events.effective_date)
+
+
+def test_sigkill_in_a_later_year_resumes_there_and_matches(three_year_run, tmp_path):
+    workdir = new_workdir(tmp_path / "killed")
+    command = [str(BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--cores", "2", "--config",
+               "census_size=2000", "start_year=2025", "end_year=2027", "seed=42", "scenario=baseline"]
+    process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    run_dir = workdir / "results" / "baseline" / "seed_42"
+    first_year_done = run_dir / "years" / "2025" / "summary.json"
+    deadline = time.time() + 300
+    while not first_year_done.exists() and process.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    assert process.poll() is None, "the run finished before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (run_dir / "years" / "2027" / "summary.json").exists()
+    kept_mtime = first_year_done.stat().st_mtime_ns
+
+    # make simulate clears the stale lock a killed run leaves; do the same, then rerun
+    subprocess.run([sys.executable, str(REPO / "workflow" / "scripts" / "unlock_if_stale.py")], cwd=workdir, check=True)
+    resumed = simulate(workdir)
+    assert "simulate_year" in resumed.result.stdout + resumed.result.stderr
+    assert first_year_done.stat().st_mtime_ns == kept_mtime, "the finished year was rerun"
+    for first, second in zip(_frames(three_year_run), _frames(resumed)):
+        pd.testing.assert_frame_equal(first, second)
+
+
+def test_deleting_one_year_reruns_it_and_later_years_only(tmp_path, three_year_run):
+    workdir = new_workdir(tmp_path / "partial")
+    run = simulate(workdir)
+    mtimes = {y: run.year_file(y, "summary.json").stat().st_mtime_ns for y in run.years}
+    for name in ("state.parquet", "events.parquet", "snapshot.parquet", "summary.json"):
+        run.year_file(2026, name).unlink()
+    dry = snakemake(workdir, "--dry-run", config={
+        "census_size": 2000, "start_year": 2025, "end_year": 2027, "seed": 42, "scenario": "baseline"})
+    output = dry.stdout + dry.stderr
+    table = output[output.index("Job stats"):]
+    counts = dict(line.split() for line in table.splitlines()[3:8] if len(line.split()) == 2)
+    assert counts == {"simulate_year": "2", "run_summary": "1", "all": "1", "total": "4"}, table
+    simulate(workdir)
+    assert run.year_file(2025, "summary.json").stat().st_mtime_ns == mtimes[2025]
+    assert run.year_file(2026, "summary.json").stat().st_mtime_ns != mtimes[2026]
+    assert run.year_file(2027, "summary.json").stat().st_mtime_ns != mtimes[2027]
+    for first, second in zip(_frames(three_year_run), _frames(run)):
+        pd.testing.assert_frame_equal(first, second)
