@@ -1,0 +1,116 @@
+"""Benchmark: whole workflow runs on generated censuses, reported as medians.
+
+For each size, every repeat runs `snakemake` from scratch in a fresh directory and
+records wall time, the time of each year, where the dbt time went (parsing versus SQL
+versus dbt's own per-node overhead) and the peak memory of the Snakemake process
+(dbt and DuckDB run inside it).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+
+
+# Runs the command in a fresh process and prints its children's peak RSS (KiB) last,
+# so each run's peak memory is measured on its own.
+_PEAK_RSS_WRAPPER = (
+    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+    "print('peak_rss_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(code)"
+)
+
+
+def run_once(size: int, start: int, end: int, cores: int, workdir: Path) -> dict:
+    shutil.copytree(REPO / "config", workdir / "config")
+    # the census is generated outside the timed run, as a user's census would be given
+    census = workdir / f"census_{size}.parquet"
+    subprocess.run([sys.executable, str(REPO / "workflow" / "scripts" / "generate_census.py"),
+                    "--size", str(size), "--seed", "20241231", "--as-of", f"{start - 1}-12-31",
+                    "--out", str(census)], check=True, capture_output=True)
+    command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--cores", str(cores), "--config",
+               f"census={census}", f"start_year={start}", f"end_year={end}"]
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", _PEAK_RSS_WRAPPER, *command], cwd=workdir,
+                            capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"benchmark run failed:\n{result.stderr[-4000:]}")
+    peak_kib = int(result.stderr.strip().splitlines()[-1].split()[-1])
+    run_dir = workdir / "results" / "baseline" / "seed_42"
+    foundation = json.loads((run_dir / "foundation.json").read_text())
+    years = [json.loads((run_dir / "years" / str(y) / "summary.json").read_text()) for y in range(start, end + 1)]
+    dbt_runs = foundation["dbt"]
+    dbt_total = sum(r["seconds_total"] for r in dbt_runs) + sum(y["timing"]["seconds_dbt"] for y in years)
+    dbt_parse = sum(r["seconds_parse"] for r in dbt_runs) + sum(y["timing"]["seconds_dbt_parse"] for y in years)
+    dbt_sql = sum(r["seconds_sql"] for r in dbt_runs) + sum(y["timing"]["seconds_dbt_sql"] for y in years)
+    return {
+        "wall_seconds": wall,
+        "foundation_seconds": foundation["seconds_total"],
+        "year_seconds": [y["timing"]["seconds_total"] for y in years],
+        "dbt_seconds": dbt_total,
+        "dbt_parse_seconds": dbt_parse,
+        "dbt_sql_seconds": dbt_sql,
+        "dbt_node_overhead_seconds": dbt_total - dbt_parse - dbt_sql,
+        "outside_jobs_seconds": wall - foundation["seconds_total"] - sum(y["timing"]["seconds_total"] for y in years),
+        "peak_rss_mb": peak_kib / 1024,
+        "events": sum(y["row_counts"]["events"] for y in years),
+        "end_headcount": years[-1]["end_headcount"],
+    }
+
+
+def median_of(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated census sizes")
+    parser.add_argument("--start", type=int, default=2025)
+    parser.add_argument("--end", type=int, default=2029)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--out", default="benchmarks/bench.json")
+    args = parser.parse_args(argv)
+
+    report = {"years": args.end - args.start + 1, "cores": args.cores, "repeats": args.repeats, "sizes": {}}
+    lines = [f"{'employees':>10} {'wall s':>8} {'per year s':>10} {'foundation s':>12} {'dbt parse s':>11} "
+             f"{'dbt SQL s':>9} {'dbt nodes s':>11} {'other s':>8} {'peak MB':>8} {'events':>9}"]
+    for size in (int(s) for s in args.sizes.split(",")):
+        runs = []
+        for _ in range(args.repeats):
+            with tempfile.TemporaryDirectory(prefix=f"bench_{size}_") as tmp:
+                runs.append(run_once(size, args.start, args.end, args.cores, Path(tmp)))
+        per_year = statistics.median(s for r in runs for s in r["year_seconds"])
+        summary = {key: round(median_of(runs, key), 3) for key in (
+            "wall_seconds", "foundation_seconds", "dbt_seconds", "dbt_parse_seconds", "dbt_sql_seconds",
+            "dbt_node_overhead_seconds", "outside_jobs_seconds", "events", "end_headcount")}
+        summary["median_year_seconds"] = round(per_year, 3)
+        summary["peak_rss_mb"] = round(max(r["peak_rss_mb"] for r in runs), 1)
+        summary["wall_seconds_all"] = [round(r["wall_seconds"], 3) for r in runs]
+        report["sizes"][str(size)] = summary
+        lines.append(f"{size:>10} {summary['wall_seconds']:>8.1f} {per_year:>10.2f} "
+                     f"{summary['foundation_seconds']:>12.2f} {summary['dbt_parse_seconds']:>11.2f} "
+                     f"{summary['dbt_sql_seconds']:>9.2f} {summary['dbt_node_overhead_seconds']:>11.2f} "
+                     f"{summary['outside_jobs_seconds']:>8.2f} {summary['peak_rss_mb']:>8.0f} "
+                     f"{int(summary['events']):>9}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    text = "\n".join([f"{report['years']} years, {args.cores} cores, median of {args.repeats} runs", *lines])
+    out.with_suffix(".txt").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
