@@ -3,6 +3,7 @@ baseline workforce, check that the year models compile, and hand the baseline ov
 as the state the first year starts from."""
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -24,8 +25,11 @@ def run_foundation(
 ) -> dict:
     started = time.perf_counter()
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    # A foundation rebuild starts afresh: every year reruns after it, so year files of
+    # an earlier configuration (say, other years) must not linger beside the new ones.
     for stale in (duckdb_path, duckdb_path.with_name(duckdb_path.name + ".wal")):
-        stale.unlink(missing_ok=True)  # a foundation rebuild starts a fresh database
+        stale.unlink(missing_ok=True)
+    shutil.rmtree(duckdb_path.parent / "years", ignore_errors=True)
     con = sim_io.connect(duckdb_path, log=log)
     try:
         con.execute("create schema if not exists sim_input")
