@@ -36,10 +36,6 @@ def run_foundation(
         con.execute(
             f"create or replace table sim_input.census as select * from read_parquet({sim_io.sql_literal(census_path)})")
         # placeholders so the year models compile before any year has run
-        con.execute(f"create or replace table sim_input.prev_state as "
-                    f"select {', '.join(sim_io.STATE_COLUMNS)} from (select null::varchar as employee_id, "
-                    "null::date as employee_birth_date, null::date as employee_hire_date, null::integer as level_id, "
-                    "null::double as current_compensation, null::double as scheduled_hours_per_week) where false")
         con.execute("create or replace table sim_input.year_context as select null::integer as simulation_year where false")
     finally:
         con.close()

@@ -17,7 +17,30 @@ STATE_COLUMNS = (
     "level_id",
     "current_compensation",
     "scheduled_hours_per_week",
+    "eligibility_override",
+    "auto_escalation_opt_out",
+    "is_enrolled",
+    "enrollment_date",
+    "deferral_rate",
+    "enrollment_source",
+    "ever_opted_out",
+    "auto_enrolled_before",
+    "escalation_count",
+    "prior_year_compensation",
+    "match_balance",
+    "core_balance",
 )
+
+
+# Where each state column comes from in a year's snapshot (same name unless listed):
+# next year's HCE lookback is the pay earned this year.
+STATE_FROM_SNAPSHOT = {"prior_year_compensation": "prorated_compensation"}
+
+
+def state_select_list() -> str:
+    """The select list that turns snapshot rows into next year's state."""
+    return ", ".join(
+        f"{STATE_FROM_SNAPSHOT[c]} as {c}" if c in STATE_FROM_SNAPSHOT else c for c in STATE_COLUMNS)
 
 
 class DatabaseLockedError(RuntimeError):

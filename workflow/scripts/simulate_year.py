@@ -49,7 +49,7 @@ def run_year(
             "snapshot": sim_io.copy_to_parquet(
                 con, f"select * from main.fct_workforce_snapshot {where} order by employee_id", snapshot_path),
             "state": sim_io.copy_to_parquet(
-                con, f"select {', '.join(sim_io.STATE_COLUMNS)} from main.fct_workforce_snapshot {where} "
+                con, f"select {sim_io.state_select_list()} from main.fct_workforce_snapshot {where} "
                      "and employment_status = 'active' order by employee_id", state_path),
         }
         row = con.execute(f"select * from main.fct_year_summary {where}").fetchdf()

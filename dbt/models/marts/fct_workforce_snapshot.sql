@@ -1,18 +1,15 @@
 {{ config(pre_hook="{{ delete_current_year_rows() }}") }}
 
 -- One row per employee and year as of Dec 31: everyone active on Jan 1 plus this
--- year's hires, with this year's events applied. Pay is the year-end annual rate and
--- the pay actually earned (salary periods between events, prorated by days).
+-- year's hires, with this year's events applied: status, pay (year-end annual rate and
+-- pay actually earned), plan eligibility and enrollment, deferrals, employer money,
+-- limits, HCE, vesting and forfeitures.
 with context as (
     select * from {{ ref('stg_year_context') }}
 ),
 
-workforce as (
-    select * from {{ ref('int_workforce_start') }}
-),
-
-hires as (
-    select * from {{ ref('int_hires') }}
+population as (
+    select * from {{ ref('int_plan_population') }}
 ),
 
 events as (
@@ -21,24 +18,22 @@ events as (
     join context on events.simulation_year = context.simulation_year
 ),
 
-population as (
-    select
-        employee_id, employee_birth_date, employee_hire_date, level_id,
-        current_compensation as start_compensation, scheduled_hours_per_week,
-        false as is_new_hire
-    from workforce
-    union all
-    select
-        employee_id, employee_birth_date, employee_hire_date, level_id,
-        cast(null as double) as start_compensation, scheduled_hours_per_week,
-        true as is_new_hire
-    from hires
+deferrals as (
+    select * from {{ ref('int_employee_deferrals') }}
+),
+
+employer as (
+    select * from {{ ref('int_employer_contributions') }}
+),
+
+lookback_limits as (
+    -- HCE status for a year looks back at the previous year's pay and threshold
+    select limit_year + 1 as simulation_year, hce_threshold from {{ ref('int_irs_limits') }}
 ),
 
 event_summary as (
     select
         employee_id,
-        min(effective_date) filter (where event_type = 'termination') as termination_date,
         max(level_id) filter (where event_type = 'promotion') as promoted_level_id,
         count(*) filter (where event_type = 'promotion') as promotions,
         count(*) filter (where event_type = 'raise') as raises
@@ -46,68 +41,104 @@ event_summary as (
     group by employee_id
 ),
 
--- salary in force from each date on: Jan 1 (or hire) and every pay change
-rate_changes as (
-    select employee_id, effective_date as change_date, compensation_after as annual_rate, event_sequence
-    from events
-    where event_type in ('hire', 'promotion', 'raise')
-    union all
-    select workforce.employee_id, context.year_start, workforce.current_compensation, 0
-    from workforce
-    cross join context
+balances as (
+    select
+        population.employee_id,
+        population.match_balance + coalesce(employer.match_amount, 0) as match_balance,
+        population.core_balance + coalesce(employer.core_amount, 0) as core_balance,
+        {{ vested_share(var('vesting_match_schedule'), 'population.current_tenure') }} as vested_pct_match,
+        {{ vested_share(var('vesting_core_schedule'), 'population.current_tenure') }} as vested_pct_core
+    from population
+    left join employer using (employee_id)
 ),
 
-periods as (
+joined as (
     select
-        rate_changes.*,
-        lead(rate_changes.change_date) over (
-            partition by rate_changes.employee_id order by rate_changes.change_date, rate_changes.event_sequence
-        ) as next_change_date
-    from rate_changes
+        population.*,
+        deferrals.* exclude (employee_id, simulation_year, current_age, current_tenure, is_plan_eligible, eligibility_date),
+        employer.* exclude (employee_id, simulation_year),
+        balances.* exclude (employee_id),
+        event_summary.promoted_level_id,
+        event_summary.promotions,
+        event_summary.raises,
+        lookback_limits.hce_threshold
+    from population
+    left join deferrals using (employee_id)
+    left join employer using (employee_id)
+    left join balances using (employee_id)
+    left join event_summary using (employee_id)
+    left join lookback_limits on population.simulation_year = lookback_limits.simulation_year
 ),
 
-earned as (
+vested as (
     select
-        periods.employee_id,
-        sum(periods.annual_rate
-            * greatest(0, datediff('day', periods.change_date,
-                least(coalesce(periods.next_change_date - 1, context.year_end),
-                      coalesce(event_summary.termination_date, context.year_end))) + 1)
-            / context.days_in_year) as prorated_compensation,
-        max_by(periods.annual_rate, (periods.change_date, periods.event_sequence)) as year_end_compensation
-    from periods
-    cross join context
-    left join event_summary on periods.employee_id = event_summary.employee_id
-    group by periods.employee_id
+        joined.*,
+        round(joined.match_balance * joined.vested_pct_match + joined.core_balance * joined.vested_pct_core, 2)
+            as vested_balance
+    from joined
 )
 
 select
     '{{ var("scenario_id") }}' as scenario_id,
     '{{ var("plan_design_id") }}' as plan_design_id,
-    population.employee_id,
-    cast(context.simulation_year as integer) as simulation_year,
-    case when event_summary.termination_date is null then 'active' else 'terminated' end as employment_status,
-    case
-        when population.is_new_hire and event_summary.termination_date is not null then 'new_hire_termination'
-        when population.is_new_hire then 'new_hire_active'
-        when event_summary.termination_date is not null then 'experienced_termination'
-        else 'continuous_active'
-    end as detailed_status_code,
-    population.employee_birth_date,
-    population.employee_hire_date,
-    event_summary.termination_date,
-    cast(context.simulation_year - year(population.employee_birth_date) as integer) as current_age,
-    cast({{ service_years('population.employee_hire_date',
-        'least(coalesce(event_summary.termination_date, context.year_end), context.year_end)') }} as integer)
-        as current_tenure,
-    cast(coalesce(event_summary.promoted_level_id, population.level_id) as integer) as level_id,
-    population.scheduled_hours_per_week,
-    population.start_compensation,
-    earned.year_end_compensation as current_compensation,
-    round(earned.prorated_compensation, 2) as prorated_compensation,
-    coalesce(event_summary.promotions, 0) as promotions,
-    coalesce(event_summary.raises, 0) as raises
-from population
-cross join context
-left join event_summary on population.employee_id = event_summary.employee_id
-left join earned on population.employee_id = earned.employee_id
+    employee_id,
+    cast(simulation_year as integer) as simulation_year,
+    employment_status,
+    detailed_status_code,
+    employee_birth_date,
+    employee_hire_date,
+    termination_date,
+    cast(current_age as integer) as current_age,
+    cast(current_tenure as integer) as current_tenure,
+    cast(coalesce(promoted_level_id, level_id) as integer) as level_id,
+    scheduled_hours_per_week,
+    start_compensation,
+    year_end_compensation as current_compensation,
+    earned_compensation as prorated_compensation,
+    coalesce(promotions, 0) as promotions,
+    coalesce(raises, 0) as raises,
+    -- eligibility and enrollment
+    eligibility_override,
+    is_plan_eligible,
+    case when is_plan_eligible then eligibility_date end as plan_eligibility_date,
+    is_enrolled_year_end as is_enrolled,
+    year_end_enrollment_date as enrollment_date,
+    year_end_enrollment_source as enrollment_source,
+    year_end_deferral_rate as deferral_rate,
+    case when is_enrolled_year_end and year_end_deferral_rate > 0 then 'participating'
+         else 'not_participating' end as participation_status,
+    ever_opted_out_year_end as ever_opted_out,
+    auto_enrolled_before_year_end as auto_enrolled_before,
+    coalesce(auto_escalation_opt_out, false) as auto_escalation_opt_out,
+    escalation_count_year_end as escalation_count,
+    escalations_this_year,
+    -- employee money
+    annual_hours,
+    plan_compensation,
+    compensation_limit_applied,
+    employee_deferrals,
+    round(employee_deferrals * (1 - {{ var('roth_share') }}), 2) as pre_tax_deferrals,
+    round(employee_deferrals * {{ var('roth_share') }}, 2) as roth_deferrals,
+    catch_up_deferrals,
+    deferral_limit,
+    deferral_limit_reached,
+    -- employer money and limits
+    is_match_eligible,
+    is_core_eligible,
+    match_amount,
+    core_amount,
+    employer_contributions,
+    annual_additions,
+    annual_additions_limit,
+    limit_415c_applied,
+    prior_year_compensation as hce_lookback_compensation,
+    coalesce(prior_year_compensation > hce_threshold, false) as is_hce,
+    -- vesting: balances before any forfeiture; the unvested part forfeits at termination
+    round(match_balance, 2) as match_balance,
+    round(core_balance, 2) as core_balance,
+    vested_pct_match,
+    vested_pct_core,
+    vested_balance,
+    case when employment_status = 'terminated'
+         then round(match_balance + core_balance - vested_balance, 2) else 0 end as forfeiture_amount
+from vested

@@ -34,6 +34,17 @@ event_counts as (
 pay as (
     select
         count(*) filter (where employment_status = 'active') as end_headcount,
+        count(*) filter (where employment_status = 'active' and is_plan_eligible) as eligible_actives,
+        count(*) filter (where employment_status = 'active' and is_plan_eligible
+                         and participation_status = 'participating') as participating_eligible_actives,
+        avg(deferral_rate) filter (where employment_status = 'active'
+                                   and participation_status = 'participating') as average_deferral_rate,
+        sum(employee_deferrals) as employee_deferrals,
+        sum(match_amount) as employer_match,
+        sum(core_amount) as employer_core,
+        sum(forfeiture_amount) as forfeitures,
+        count(*) filter (where is_hce and employment_status = 'active') as hce_actives,
+        count(*) filter (where deferral_limit_reached) as employees_at_deferral_limit,
         sum(prorated_compensation) as total_compensation,
         avg(current_compensation) filter (where employment_status = 'active') as average_compensation,
         sum(current_compensation) filter (where employment_status = 'active') as year_end_payroll
@@ -57,7 +68,21 @@ select
     pay.end_headcount * 1.0 / nullif(needs.start_headcount, 0) - 1 as growth_rate,
     round(pay.total_compensation, 2) as total_compensation,
     round(pay.average_compensation, 2) as average_compensation,
-    round(pay.year_end_payroll, 2) as year_end_payroll
+    round(pay.year_end_payroll, 2) as year_end_payroll,
+    pay.eligible_actives,
+    pay.participating_eligible_actives,
+    pay.participating_eligible_actives * 1.0 / nullif(pay.eligible_actives, 0) as participation_rate,
+    round(pay.average_deferral_rate, 6) as average_deferral_rate,
+    round(pay.employee_deferrals, 2) as employee_deferrals,
+    round(pay.employer_match, 2) as employer_match,
+    round(pay.employer_core, 2) as employer_core,
+    round(pay.employer_match + pay.employer_core, 2) as employer_contributions,
+    round(pay.forfeitures, 2) as forfeitures,
+    round(pay.employer_match + pay.employer_core - pay.forfeitures, 2) as net_employer_cost,
+    (pay.employer_match + pay.employer_core - pay.forfeitures) / nullif(pay.total_compensation, 0)
+        as employer_cost_share_of_payroll,
+    pay.hce_actives,
+    pay.employees_at_deferral_limit
 from context
 cross join needs
 cross join event_counts

@@ -25,6 +25,16 @@ context as (
     select * from {{ ref('stg_year_context') }}
 ),
 
+population as (
+    select * from {{ ref('int_plan_population') }}
+),
+
+plan_changes as (
+    select * from {{ ref('int_enrollment_events') }}
+    union all
+    select * from {{ ref('int_deferral_escalations') }}
+),
+
 hire_events as (
     select
         hires.employee_id,
@@ -110,12 +120,57 @@ raise_events as (
     where changes.gets_raise
 ),
 
-all_events as (
+eligibility_events as (
+    select
+        population.employee_id,
+        'eligibility' as event_type,
+        'plan_eligibility' as event_category,
+        population.eligibility_date as effective_date,
+        cast(null as double) as compensation_before,
+        cast(null as double) as compensation_after,
+        population.level_id,
+        population.employee_birth_date,
+        population.employee_hire_date,
+        'Eligible for the plan (minimum age {{ var("plan_eligibility_minimum_age") }}, waiting period '
+            || {{ var("plan_eligibility_waiting_period_days") }} || ' days)' as event_details
+    from population
+    where population.becomes_eligible_this_year
+),
+
+plan_events as (
+    select
+        plan_changes.employee_id,
+        plan_changes.event_type,
+        plan_changes.event_category,
+        plan_changes.effective_date,
+        cast(null as double) as compensation_before,
+        cast(null as double) as compensation_after,
+        population.level_id,
+        population.employee_birth_date,
+        population.employee_hire_date,
+        replace(plan_changes.event_category, '_', ' ') || ': deferral '
+            || round(plan_changes.deferral_rate_before * 100, 2) || '% -> '
+            || round(plan_changes.deferral_rate_after * 100, 2) || '%' as event_details,
+        plan_changes.deferral_rate_before,
+        plan_changes.deferral_rate_after
+    from plan_changes
+    join population using (employee_id)
+),
+
+workforce_events as (
     select * from hire_events
     union all select * from experienced_termination_events
     union all select * from new_hire_termination_events
     union all select * from promotion_events
     union all select * from raise_events
+    union all select * from eligibility_events
+),
+
+all_events as (
+    select workforce_events.*, cast(null as double) as deferral_rate_before, cast(null as double) as deferral_rate_after
+    from workforce_events
+    union all
+    select * from plan_events
 ),
 
 -- terminations come last on a shared date
@@ -127,8 +182,10 @@ sequenced as (
         row_number() over (
             partition by all_events.employee_id
             order by all_events.effective_date,
-                     case all_events.event_type when 'hire' then 1 when 'promotion' then 2
-                                                when 'raise' then 3 else 9 end
+                     case all_events.event_type
+                         when 'hire' then 1 when 'eligibility' then 2 when 'deferral_escalation' then 3
+                         when 'enrollment' then 4 when 'enrollment_change' then 5 when 'promotion' then 6
+                         when 'raise' then 7 else 9 end
         ) as event_sequence,
         min(case when all_events.event_type = 'termination' then all_events.effective_date end)
             over (partition by all_events.employee_id) as termination_date
@@ -149,8 +206,8 @@ select
     sequenced.effective_date,
     sequenced.compensation_before,
     sequenced.compensation_after,
-    cast(null as double) as deferral_rate_before,
-    cast(null as double) as deferral_rate_after,
+    sequenced.deferral_rate_before,
+    sequenced.deferral_rate_after,
     cast(sequenced.level_id as integer) as level_id,
     cast(sequenced.simulation_year - year(sequenced.employee_birth_date) as integer) as employee_age,
     cast({{ service_years('sequenced.employee_hire_date', 'least(coalesce(sequenced.termination_date, sequenced.year_end), sequenced.year_end)') }} as integer)

@@ -7,5 +7,17 @@ select
     employee_hire_date,
     level_id,
     current_compensation,
-    scheduled_hours_per_week
+    scheduled_hours_per_week,
+    eligibility_override,
+    auto_escalation_opt_out,
+    is_enrolled,
+    enrollment_date,
+    deferral_rate,
+    enrollment_source,
+    ever_opted_out,
+    auto_enrolled_before,
+    escalation_count,
+    prior_year_compensation,
+    match_balance,
+    core_balance
 from {{ source('sim_input', 'prev_state') }}

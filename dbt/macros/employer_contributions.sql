@@ -1,0 +1,136 @@
+{# Employer contribution building blocks: plan vars (lists/dicts) rendered as SQL. #}
+
+{# A Python boolean as a SQL literal. #}
+{% macro sql_bool(value) -%}
+{{ 'true' if value else 'false' }}
+{%- endmacro %}
+
+{#
+  Tiered match in dollars: sum of rate x the part of amount_expr that falls in
+  [min, max) x base_expr (max none = open). Same as rate x (least(d, max) - min) x pay
+  with d = amount / pay, without dividing by pay.
+#}
+{% macro tier_sum(tiers, amount_expr, base_expr, min_key='employee_min', max_key='employee_max', rate_key='match_rate') -%}
+{%- if tiers -%}
+(
+  {%- for tier in tiers %}
+  {% if not loop.first %}+ {% endif -%}
+  {{ tier[rate_key] }} * greatest(0,
+    {%- if tier.get(max_key) is not none %} least({{ amount_expr }}, {{ tier[max_key] }} * {{ base_expr }}){% else %} {{ amount_expr }}{% endif %}
+    - {{ tier[min_key] }} * {{ base_expr }})
+  {%- endfor %}
+)
+{%- else -%}
+0
+{%- endif -%}
+{%- endmacro %}
+
+{# result_key of the band with min <= value < max (max none = open top); default outside every band. #}
+{% macro band_lookup(bands, value_expr, min_key, max_key, result_key, default='0') -%}
+{%- if bands -%}
+case
+  {%- for band in bands %}
+  when {{ value_expr }} >= {{ band[min_key] }}
+    {%- if band.get(max_key) is not none %} and {{ value_expr }} < {{ band[max_key] }}{% endif %} then {{ band[result_key] }}
+  {%- endfor %}
+  else {{ default }}
+end
+{%- else -%}
+{{ default }}
+{%- endif -%}
+{%- endmacro %}
+
+{# result_key of the step with the highest min <= value (a schedule graded by service). #}
+{% macro step_lookup(steps, value_expr, min_key, result_key, default='0') -%}
+{%- if steps -%}
+case
+  {%- for step in steps | sort(attribute=min_key, reverse=true) %}
+  when {{ value_expr }} >= {{ step[min_key] }} then {{ step[result_key] }}
+  {%- endfor %}
+  else {{ default }}
+end
+{%- else -%}
+{{ default }}
+{%- endif -%}
+{%- endmacro %}
+
+{#
+  Why an employee does or does not get a contribution: the first failing check of
+  plan eligibility (match only: a match needs deferrals), hours, tenure and status
+  at year end, else 'eligible'. Reads the contract columns of int_employee_deferrals.
+  Missing keys of `rules` fall back to the project defaults.
+#}
+{% macro employer_eligibility_reason(rules, require_plan_eligibility) -%}
+{%- set apply = rules.get('apply', true) -%}
+case
+  {%- if require_plan_eligibility %}
+  when not coalesce(is_plan_eligible, false) then 'not_plan_eligible'
+  {%- endif %}
+  {%- if apply %}
+  when coalesce(annual_hours, 0) < {{ rules.get('minimum_hours_annual', 1000) }} then 'insufficient_hours'
+  when not (coalesce(current_tenure, 0) >= {{ rules.get('minimum_tenure_years', 0) }}
+    {%- if rules.get('allow_new_hires', true) %}
+            or coalesce(detailed_status_code in ('new_hire_active', 'new_hire_termination'), false)
+    {%- endif %}) then 'insufficient_tenure'
+  -- leavers need their own allowance whether or not active-at-year-end is required
+  when not coalesce(case detailed_status_code
+                        when 'new_hire_termination' then {{ sql_bool(rules.get('allow_terminated_new_hires', false)) }}
+                        when 'experienced_termination' then {{ sql_bool(rules.get('allow_experienced_terminations', false)) }}
+                        else {{ sql_bool(not rules.get('require_active_at_year_end', true)) }} or employment_status = 'active'
+                    end, false) then 'inactive_eoy'
+  {%- else %}
+  -- rules off: the plain active-at-year-end, 1,000-hour test
+  when coalesce(annual_hours, 0) < 1000 then 'insufficient_hours'
+  when not coalesce(employment_status = 'active', false) then 'inactive_eoy'
+  {%- endif %}
+  else 'eligible'
+end
+{%- endmacro %}
+
+{# Match before 415(c) from match_enabled / match_status and their tiers, capped at match_cap_percent of pay. #}
+{% macro employer_match_formula(deferrals='employee_deferrals', pay='plan_compensation', age='current_age', tenure='current_tenure') -%}
+{%- set status = var('match_status') -%}
+{%- set cap = var('match_cap_percent', none) -%}
+{%- if not var('match_enabled') -%}
+0
+{%- else -%}
+{%- if status == 'deferral_based' -%}
+{%- set formula = tier_sum(var('match_tiers'), deferrals, pay) -%}
+{%- elif status in ('tenure_based', 'points_based') -%}
+{%- if status == 'tenure_based' -%}
+{%- set tiers, value, min_key, max_key = var('tenure_match_tiers'), tenure, 'min_years', 'max_years' -%}
+{%- else -%}
+{%- set tiers, value, min_key, max_key = var('points_match_tiers'), '(' ~ age ~ ' + ' ~ tenure ~ ')', 'min_points', 'max_points' -%}
+{%- endif -%}
+{%- set formula -%}
+{{ band_lookup(tiers, value, min_key, max_key, 'match_rate') }}
+  * least({{ deferrals }}, {{ band_lookup(tiers, value, min_key, max_key, 'max_deferral_pct') }} * {{ pay }})
+{%- endset -%}
+{%- else -%}
+{{ exceptions.raise_compiler_error("match_status must be deferral_based, tenure_based or points_based, not '" ~ status ~ "'") }}
+{%- endif -%}
+{%- if cap is not none -%}
+least({{ formula }}, {{ cap }} * {{ pay }})
+{%- else -%}
+{{ formula }}
+{%- endif -%}
+{%- endif -%}
+{%- endmacro %}
+
+{# Core (non-elective) contribution before 415(c) from core_enabled / core_status and its schedule. #}
+{% macro employer_core_formula(pay='plan_compensation', age='current_age', tenure='current_tenure') -%}
+{%- set status = var('core_status') -%}
+{%- if not var('core_enabled') or status == 'none' -%}
+0
+{%- elif status == 'flat' -%}
+{{ var('core_rate') }} * {{ pay }}
+{%- elif status == 'graded_by_service' -%}
+{{ step_lookup(var('core_graded_schedule'), tenure, 'min_years', 'rate') }} * {{ pay }}
+{%- elif status == 'age_banded' -%}
+{{ band_lookup(var('core_age_schedule'), age, 'min_age', 'max_age', 'rate') }} * {{ pay }}
+{%- elif status == 'points_based' -%}
+{{ band_lookup(var('core_points_schedule'), '(' ~ age ~ ' + ' ~ tenure ~ ')', 'min_points', 'max_points', 'rate') }} * {{ pay }}
+{%- else -%}
+{{ exceptions.raise_compiler_error("core_status must be none, flat, graded_by_service, age_banded or points_based, not '" ~ status ~ "'") }}
+{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,86 @@
+{{ config(materialized='table') }}
+
+-- Employer match and core contributions for the year, one row per employee of
+-- int_employee_deferrals: eligibility, the plan formulas (rendered from vars by the
+-- macros in employer_contributions.sql), then the 415(c) annual additions limit,
+-- which takes core back first, then match.
+with deferrals as (
+    select * from {{ ref('int_employee_deferrals') }}
+),
+
+irs_limits as (
+    select limit_year, annual_additions_limit_415c from {{ ref('int_irs_limits') }}
+),
+
+inputs as (
+    select
+        deferrals.employee_id,
+        deferrals.simulation_year,
+        deferrals.employment_status,
+        deferrals.detailed_status_code,
+        deferrals.current_age,
+        deferrals.current_tenure,
+        deferrals.annual_hours,
+        deferrals.is_plan_eligible,
+        coalesce(deferrals.plan_compensation, 0) as plan_compensation,
+        coalesce(deferrals.employee_deferrals, 0) as employee_deferrals,
+        coalesce(deferrals.catch_up_deferrals, 0) as catch_up_deferrals,
+        -- the contract carries the year's limit; the IRS table covers a missing one
+        coalesce(deferrals.annual_additions_limit, irs_limits.annual_additions_limit_415c) as annual_additions_limit
+    from deferrals
+    left join irs_limits on deferrals.simulation_year = irs_limits.limit_year
+),
+
+eligibility as (
+    select
+        *,
+        {{ employer_eligibility_reason(var('match_eligibility'), true) }} as match_eligibility_reason,
+        -- core is non-elective: no plan eligibility needed
+        {{ employer_eligibility_reason(var('core_eligibility'), false) }} as core_eligibility_reason
+    from inputs
+),
+
+formulas as (
+    select
+        *,
+        case when match_eligibility_reason = 'eligible'
+             then round({{ employer_match_formula() }}, 2) else 0 end as match_before_415c,
+        case when core_eligibility_reason = 'eligible'
+             then round({{ employer_core_formula() }}, 2) else 0 end as core_before_415c
+    from eligibility
+),
+
+excess as (
+    select
+        *,
+        -- catch-up deferrals do not count toward 415(c)
+        greatest(0, round(employee_deferrals - catch_up_deferrals + match_before_415c + core_before_415c
+                          - annual_additions_limit, 2)) as excess_415c
+    from formulas
+),
+
+limited as (
+    select
+        *,
+        greatest(0, core_before_415c - excess_415c) as core_amount,
+        greatest(0, match_before_415c - greatest(0, excess_415c - core_before_415c)) as match_amount
+    from excess
+)
+
+select
+    employee_id,
+    simulation_year,
+    match_eligibility_reason = 'eligible' as is_match_eligible,
+    match_eligibility_reason,
+    core_eligibility_reason = 'eligible' as is_core_eligible,
+    core_eligibility_reason,
+    case when plan_compensation > 0 then employee_deferrals / plan_compensation else 0 end as effective_deferral_rate,
+    match_before_415c,
+    core_before_415c,
+    round(match_amount, 2) as match_amount,
+    round(core_amount, 2) as core_amount,
+    round(match_amount + core_amount, 2) as employer_contributions,
+    round(employee_deferrals - catch_up_deferrals + match_amount + core_amount, 2) as annual_additions,
+    annual_additions_limit,
+    excess_415c > 0 as limit_415c_applied
+from limited
