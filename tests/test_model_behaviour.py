@@ -111,7 +111,8 @@ def test_dbt_unit_tests_pass(three_year_run):
          "--profiles-dir", str(REPO / "dbt"), "--target-path", str(target), "--log-path", str(target)],
         capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:]
-    assert "PASS=3" in result.stdout
+    passed = int(result.stdout.split("PASS=")[1].split()[0])
+    assert passed >= 20, result.stdout[-2000:]
 
 
 def test_snakemake_lint_is_clean():

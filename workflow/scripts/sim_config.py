@@ -156,9 +156,16 @@ def deep_merge(base: dict, overlay: dict) -> dict:
 
 
 def _lookup(config: dict, path: str) -> tuple[bool, Any]:
+    """(present, value) of a dotted path; an empty section counts as absent, a scalar section is an error."""
     node: Any = config
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
+    parts = path.split(".")
+    for index, part in enumerate(parts):
+        if node is None:
+            return False, None
+        if not isinstance(node, dict):
+            raise ConfigError(f"simulation config key '{'.'.join(parts[:index])}': must be a mapping of keys "
+                              f"(got {node!r})")
+        if part not in node:
             return False, None
         node = node[part]
     return True, node
@@ -647,6 +654,8 @@ def _read_plan(r: _Reader, values: dict) -> dict:
     status = r.value("employer_match.employer_match_status", "choice", "deferral_based",
                      choices=tuple(MATCH_STATUSES))
     plan["match_status"] = MATCH_STATUSES[status]
+    if plan["match_status"] != "deferral_based":
+        plan["match_cap_percent"] = None  # the peer caps only the deferral-based formulas
     plan["tenure_match_tiers"] = []
     plan["points_match_tiers"] = []
     if plan["match_status"] == "tenure_based":
@@ -687,14 +696,21 @@ def _read_plan(r: _Reader, values: dict) -> dict:
 @dataclass(frozen=True)
 class SimulationConfig:
     raw: dict
-    values: dict  # key path -> validated value
+    values: dict  # key path -> validated value (MODEL_KEYS)
+    plan_vars: dict = field(default_factory=dict)   # DC-plan dbt vars read from structured sections
+    used_paths: frozenset = frozenset()             # dotted paths the model reads (a path covers its subtree)
 
     def get(self, path: str) -> Any:
         return self.values[path]
 
+    def unused_keys(self) -> list[str]:
+        """Dotted paths of the config's leaves that do not change results."""
+        return _unused(self.raw, self.used_paths)
+
     def dbt_vars(self, **run_values: Any) -> dict:
         """The vars for every dbt invocation of one run (constant across its years)."""
         dbt_vars = {key.var: self.values[key.path] for key in MODEL_KEYS if key.var}
+        dbt_vars.update(json.loads(json.dumps(self.plan_vars)))  # a copy, JSON values only
         if not self.values["new_hire_compensation.percentile_strategy.variance_enabled"]:
             dbt_vars["new_hire_percentile_std_dev"] = 0.0
         else:
@@ -722,7 +738,10 @@ def validate(raw: dict) -> SimulationConfig:
     if mix and abs(sum(mix.values()) - 1.0) > 1e-6:
         raise ConfigError("simulation config key 'new_hire_compensation.level_mix': shares must sum to 1 "
                           f"(got {sum(mix.values()):g})")
-    return SimulationConfig(raw=raw, values=values)
+    reader = _Reader(raw)
+    plan_vars = _read_plan(reader, values)
+    used = frozenset(key.path for key in MODEL_KEYS) | frozenset(reader.used)
+    return SimulationConfig(raw=raw, values=values, plan_vars=plan_vars, used_paths=used)
 
 
 def load(path: str | Path, overlay: dict | None = None) -> SimulationConfig:
@@ -741,13 +760,19 @@ def _leaf_paths(node: Any, prefix: str = "") -> list[str]:
     return [prefix]
 
 
-def unused_keys(raw: dict) -> list[str]:
-    """Dotted paths of the config's leaves that no part of the model reads."""
-    used = [key.path for key in MODEL_KEYS]
-    return sorted(
-        path for path in _leaf_paths(raw)
-        if not any(path == u or path.startswith(u + ".") for u in used)
-    )
+def _unused(raw: dict, used: frozenset) -> list[str]:
+    def covered(path: str) -> bool:
+        parts = path.split(".")
+        return any(".".join(parts[:n]) in used for n in range(1, len(parts) + 1))
+
+    return sorted(path for path in _leaf_paths(raw) if path and not covered(path))
+
+
+def unused_keys(raw: dict | SimulationConfig) -> list[str]:
+    """Dotted paths of the config's leaves that do not change results in the model: the leaves
+    no part of the model reads (raises ConfigError if `raw` is not a valid config)."""
+    config = raw if isinstance(raw, SimulationConfig) else validate(raw)
+    return config.unused_keys()
 
 
 def unused_keys_warning(raw: dict, source: str) -> str | None:

@@ -44,8 +44,8 @@ event_summary as (
 balances as (
     select
         population.employee_id,
-        population.match_balance + coalesce(employer.match_amount, 0) as match_balance,
-        population.core_balance + coalesce(employer.core_amount, 0) as core_balance,
+        population.match_balance + coalesce(employer.match_amount, 0) as match_balance_end,
+        population.core_balance + coalesce(employer.core_amount, 0) as core_balance_end,
         {{ vested_share(var('vesting_match_schedule'), 'population.current_tenure') }} as vested_pct_match,
         {{ vested_share(var('vesting_core_schedule'), 'population.current_tenure') }} as vested_pct_core
     from population
@@ -56,7 +56,7 @@ joined as (
     select
         population.*,
         deferrals.* exclude (employee_id, simulation_year, current_age, current_tenure, is_plan_eligible, eligibility_date),
-        employer.* exclude (employee_id, simulation_year),
+        employer.* exclude (employee_id, simulation_year, annual_additions_limit),
         balances.* exclude (employee_id),
         event_summary.promoted_level_id,
         event_summary.promotions,
@@ -73,7 +73,7 @@ joined as (
 vested as (
     select
         joined.*,
-        round(joined.match_balance * joined.vested_pct_match + joined.core_balance * joined.vested_pct_core, 2)
+        round(joined.match_balance_end * joined.vested_pct_match + joined.core_balance_end * joined.vested_pct_core, 2)
             as vested_balance
     from joined
 )
@@ -134,11 +134,11 @@ select
     prior_year_compensation as hce_lookback_compensation,
     coalesce(prior_year_compensation > hce_threshold, false) as is_hce,
     -- vesting: balances before any forfeiture; the unvested part forfeits at termination
-    round(match_balance, 2) as match_balance,
-    round(core_balance, 2) as core_balance,
+    round(match_balance_end, 2) as match_balance,
+    round(core_balance_end, 2) as core_balance,
     vested_pct_match,
     vested_pct_core,
     vested_balance,
     case when employment_status = 'terminated'
-         then round(match_balance + core_balance - vested_balance, 2) else 0 end as forfeiture_amount
+         then round(match_balance_end + core_balance_end - vested_balance, 2) else 0 end as forfeiture_amount
 from vested

@@ -48,16 +48,16 @@ select
     coalesce(active_census.employee_deferral_rate, 0) > 0 as is_enrolled,
     case when coalesce(active_census.employee_deferral_rate, 0) > 0
          then coalesce(active_census.employee_enrollment_date, as_of.as_of_date) end as enrollment_date,
-    least(coalesce(active_census.employee_deferral_rate, 0), 0.75) as deferral_rate,
+    least(coalesce(active_census.employee_deferral_rate, 0.0), 0.75)::double as deferral_rate,
     case when coalesce(active_census.employee_deferral_rate, 0) > 0 then 'census' end as enrollment_source,
     false as ever_opted_out,
     false as auto_enrolled_before,
-    0 as escalation_count,
+    0::integer as escalation_count,
     -- last year's pay is unknown for the census; its annual rate stands in (HCE test)
     active_census.employee_gross_compensation as prior_year_compensation,
     -- employer balances before the simulation are not in the census
-    0.0 as match_balance,
-    0.0 as core_balance
+    0.0::double as match_balance,
+    0.0::double as core_balance
 from active_census
 cross join as_of
 join pay_level using (employee_id)

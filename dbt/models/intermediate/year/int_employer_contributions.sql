@@ -20,13 +20,15 @@ inputs as (
         deferrals.detailed_status_code,
         deferrals.current_age,
         deferrals.current_tenure,
-        deferrals.annual_hours,
+        cast(deferrals.annual_hours as double) as annual_hours,
         deferrals.is_plan_eligible,
-        coalesce(deferrals.plan_compensation, 0) as plan_compensation,
-        coalesce(deferrals.employee_deferrals, 0) as employee_deferrals,
-        coalesce(deferrals.catch_up_deferrals, 0) as catch_up_deferrals,
+        -- money as double whatever the upstream literal types, so results keep one type
+        cast(coalesce(deferrals.plan_compensation, 0) as double) as plan_compensation,
+        cast(coalesce(deferrals.employee_deferrals, 0) as double) as employee_deferrals,
+        cast(coalesce(deferrals.catch_up_deferrals, 0) as double) as catch_up_deferrals,
         -- the contract carries the year's limit; the IRS table covers a missing one
-        coalesce(deferrals.annual_additions_limit, irs_limits.annual_additions_limit_415c) as annual_additions_limit
+        cast(coalesce(deferrals.annual_additions_limit, irs_limits.annual_additions_limit_415c) as double)
+            as annual_additions_limit
     from deferrals
     left join irs_limits on deferrals.simulation_year = irs_limits.limit_year
 ),

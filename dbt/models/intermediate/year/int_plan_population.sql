@@ -35,8 +35,8 @@ population as (
         -- a configured share of each hire cohort is excluded from the plan (peer Feature 103)
         case when {{ sim_random('new_hire_ineligible', 'hires.employee_id', 'hires.simulation_year') }}
                   < {{ var('new_hire_ineligible_pct') }} then false end,
-        false, false, cast(null as date), 0.0, cast(null as varchar), false, false, 0,
-        cast(null as double), 0.0, 0.0
+        false, false, cast(null as date), 0.0::double, cast(null as varchar), false, false, 0::integer,
+        cast(null as double), 0.0::double, 0.0::double
     from hires
 ),
 

@@ -1,0 +1,221 @@
+"""The DC-plan model: IRS limits, enrollment rules, escalation, employer money, vesting,
+the peer's configuration, and plausibility against published participation figures."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO, new_workdir, simulate
+
+PEER_CONFIG = REPO.parent / "shared" / "reference" / "peer_simulation_config.yaml"
+
+# Published IRS limits (Notice 2024-80, Notice 2025-67)
+LIMITS = {
+    2025: {"402g": 23500, "catch_up": 7500, "super": 11250, "415c": 70000, "401a17": 350000},
+    2026: {"402g": 24500, "catch_up": 8000, "super": 11250, "415c": 72000, "401a17": 360000},
+}
+
+
+def _edit_config(workdir: Path, edit) -> None:
+    path = workdir / "config" / "simulation_config.yaml"
+    config = yaml.safe_load(path.read_text())
+    edit(config)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def _summary(run) -> pd.DataFrame:
+    return pd.read_csv(run.run_dir / "summary.csv")
+
+
+def test_deferrals_respect_the_limit_for_age_and_year(three_year_run):
+    snapshots = three_year_run.snapshots()
+    for year, limit in LIMITS.items():
+        rows = snapshots[snapshots.simulation_year == year]
+        expected = limit["402g"] + rows.current_age.map(
+            lambda age: limit["super"] if 60 <= age <= 63 else limit["catch_up"] if age >= 50 else 0)
+        assert (rows.deferral_limit == expected).all(), year
+        assert (rows.employee_deferrals <= expected + 0.005).all()
+        assert (rows.plan_compensation <= limit["401a17"] + 0.005).all()
+        assert (rows.annual_additions <= limit["415c"] + 0.005).all()
+    assert (snapshots[snapshots.current_age < 50].catch_up_deferrals == 0).all()
+    assert (snapshots[snapshots.current_age >= 50].catch_up_deferrals > 0).any()
+    assert snapshots.deferral_limit_reached.any(), "the generated census should reach the 402(g) limit somewhere"
+
+
+def test_pay_above_401a17_earns_no_employer_money(three_year_run):
+    snapshots = three_year_run.snapshots()
+    high = snapshots[snapshots.compensation_limit_applied]
+    assert len(high) > 0
+    for year, limit in LIMITS.items():
+        rows = high[high.simulation_year == year]
+        assert (rows.plan_compensation.round(2) == limit["401a17"]).all()
+        # tiered match capped at 4% and 1% core, of capped pay
+        assert (rows.match_amount <= 0.04 * limit["401a17"] + 0.01).all()
+        assert (rows.core_amount <= 0.01 * limit["401a17"] + 0.01).all()
+
+
+def test_enrollment_rules(three_year_run):
+    events = three_year_run.events()
+    plan = events[events.event_type.isin(["enrollment", "enrollment_change"])]
+    per_year = plan.groupby(["employee_id", "simulation_year", "event_type"]).size()
+    assert (per_year == 1).all()
+    assert (plan.event_type == "enrollment").sum() > 100 and (plan.event_type == "enrollment_change").sum() > 0
+
+    # no enrollment before eligibility
+    snapshots = three_year_run.snapshots()
+    eligibility = snapshots.groupby("employee_id").plan_eligibility_date.min()
+    enrolled = plan[plan.event_type == "enrollment"].join(eligibility, on="employee_id")
+    assert (enrolled.effective_date >= enrolled.plan_eligibility_date).all()
+
+    # an opted-out employee is never auto-enrolled again
+    opt_outs = plan[plan.event_type == "enrollment_change"].groupby("employee_id").effective_date.min()
+    auto = plan[plan.event_category == "auto_enrollment"].join(opt_outs.rename("opted_out_on"), on="employee_id")
+    assert not (auto.effective_date > auto.opted_out_on).any()
+
+
+def test_census_participants_stay_enrolled_at_their_rate_plus_escalation(three_year_run):
+    import duckdb
+    census = duckdb.sql(
+        f"select employee_id, employee_deferral_rate from read_parquet('{three_year_run.run_dir / 'census' / 'census.parquet'}')"
+        " where employee_deferral_rate > 0").df().set_index("employee_id").employee_deferral_rate
+    snapshots = three_year_run.snapshots()
+    events = three_year_run.events()
+    for year in three_year_run.years[1:]:
+        rows = snapshots[(snapshots.simulation_year == year) & snapshots.employee_id.isin(census.index)]
+        assert len(rows) > 500
+        assert rows.is_enrolled.all()
+        escalated = events[(events.event_type == "deferral_escalation") & (events.simulation_year <= year)]
+        steps = escalated.groupby("employee_id").size().reindex(rows.employee_id, fill_value=0).to_numpy()
+        start = census.reindex(rows.employee_id).to_numpy()
+        expected = [max(s, min(0.10, round(s + 0.01 * k, 4))) if k else s for s, k in zip(start, steps)]
+        assert (abs(rows.deferral_rate.to_numpy() - expected) < 1e-9).all(), year
+
+
+def test_escalation_respects_cap_and_census_opt_out(three_year_run):
+    events = three_year_run.events()
+    escalations = events[events.event_type == "deferral_escalation"]
+    assert len(escalations) > 100
+    assert (escalations.deferral_rate_after <= 0.10 + 1e-9).all()
+    assert (escalations.deferral_rate_after > escalations.deferral_rate_before).all()
+    snapshots = three_year_run.snapshots()
+    opted_out = set(snapshots[snapshots.auto_escalation_opt_out].employee_id)
+    assert opted_out and not (set(escalations.employee_id) & opted_out)
+
+
+def test_every_deferral_rate_change_is_explained_by_an_event(three_year_run):
+    snapshots = three_year_run.snapshots().set_index(["employee_id", "simulation_year"])
+    events = three_year_run.events()
+    changes = events[events.event_type.isin(["enrollment", "enrollment_change", "deferral_escalation"])]
+    for year in three_year_run.years[1:]:
+        before = snapshots.xs(year - 1, level="simulation_year").deferral_rate
+        after = snapshots.xs(year, level="simulation_year").deferral_rate
+        both = pd.concat([before.rename("before"), after.rename("after")], axis=1, join="inner")
+        year_events = changes[changes.simulation_year == year].sort_values(["employee_id", "event_sequence"])
+        last_rate = year_events.groupby("employee_id").deferral_rate_after.last()
+        replayed = last_rate.reindex(both.index).fillna(both.before)
+        assert (abs(replayed - both.after) < 1e-9).all(), year
+
+
+def test_summary_reports_plan_figures(three_year_run):
+    summary = _summary(three_year_run)
+    for column in ("eligible_actives", "participation_rate", "average_deferral_rate", "employee_deferrals",
+                   "employer_match", "employer_core", "forfeitures", "net_employer_cost",
+                   "employer_cost_share_of_payroll"):
+        assert column in summary.columns
+        assert summary[column].notna().all()
+    assert ((summary.net_employer_cost - (summary.employer_match + summary.employer_core - summary.forfeitures))
+            .abs() < 0.02).all()
+    assert summary.participation_rate.between(0, 1).all()
+
+
+@pytest.fixture(scope="module")
+def other_seed_run(tmp_path_factory):
+    return simulate(new_workdir(tmp_path_factory.mktemp("seed7")), seed=7)
+
+
+def test_enrollment_and_opt_out_depend_on_the_seed(three_year_run, other_seed_run):
+    def outcomes(run, category):
+        events = run.events()
+        rows = events[events.event_category == category]
+        return set(zip(rows.employee_id, rows.simulation_year))
+
+    for category in ("auto_enrollment", "proactive_enrollment", "opt_out"):
+        first, second = outcomes(three_year_run, category), outcomes(other_seed_run, category)
+        assert first and second and first != second, category
+
+
+def test_cliff_vesting_forfeits_early_leavers(tmp_path):
+    workdir = new_workdir(tmp_path)
+
+    def three_year_cliff(config):
+        config.setdefault("vesting", {})["match"] = {"type": "cliff", "years": 3}
+        config["vesting"]["core"] = {"type": "cliff", "years": 3}
+
+    _edit_config(workdir, three_year_cliff)
+    run = simulate(workdir, size=3000)
+    snapshots = run.snapshots()
+    leavers = snapshots[snapshots.employment_status == "terminated"]
+    short = leavers[leavers.current_tenure < 3]
+    long = leavers[leavers.current_tenure >= 3]
+    assert (short.match_balance + short.core_balance > 0).any()
+    assert ((short.forfeiture_amount - (short.match_balance + short.core_balance)).abs() < 0.01).all()
+    assert (long.forfeiture_amount == 0).all()
+    summary = _summary(run)
+    assert (summary.forfeitures > 0).all()
+    contributions = snapshots.groupby("simulation_year")[["match_amount", "core_amount", "forfeiture_amount"]].sum()
+    expected_net = contributions.match_amount + contributions.core_amount - contributions.forfeiture_amount
+    assert (abs(summary.set_index("simulation_year").net_employer_cost - expected_net) < 0.05).all()
+
+
+def test_peer_configuration_runs_unchanged(tmp_path):
+    if not PEER_CONFIG.exists():
+        pytest.skip("shared/reference/peer_simulation_config.yaml is not beside the repository")
+    workdir = new_workdir(tmp_path)
+    (workdir / "config" / "simulation_config.yaml").write_text(PEER_CONFIG.read_text())
+    run = simulate(workdir, size=1500, start=2025, end=2026)
+    output = run.result.stdout + run.result.stderr
+    assert output.count("not used by the model") == 1
+    for key in ("setup.clear_tables", "corporate_network.enabled", "deferral_match_response.enabled"):
+        assert key in output
+    unused = (run.run_dir / "unused_config_keys.txt").read_text()
+    assert "enrollment.auto_enrollment.default_deferral_rate" not in unused
+    events = run.events()
+    # the peer's 2% default and its simple 50%-of-6% match are what run
+    auto = events[events.event_category == "auto_enrollment"]
+    assert len(auto) > 0 and (auto.deferral_rate_after == 0.02).all()
+    snapshots = run.snapshots()
+    matched = snapshots[snapshots.match_amount > 0]
+    assert (matched.match_amount <= 0.03 * matched.plan_compensation + 0.01).all()
+
+
+def _participation_scenario(tmp_path, edit, end=2034, size=3000):
+    workdir = new_workdir(tmp_path)
+    _edit_config(workdir, edit)
+    return _summary(simulate(workdir, size=size, start=2025, end=end))
+
+
+def test_auto_enrollment_participation_is_plausible(tmp_path):
+    def all_eligible_at_6(config):
+        ae = config["enrollment"]["auto_enrollment"]
+        ae.update({"enabled": True, "scope": "all_eligible_employees", "default_deferral_rate": 0.06,
+                   "hire_date_cutoff": None})
+
+    summary = _participation_scenario(tmp_path, all_eligible_at_6)
+    steady = summary.iloc[-1]
+    assert 0.85 <= steady.participation_rate <= 0.97, summary.participation_rate.tolist()
+    assert 0.05 <= steady.average_deferral_rate <= 0.10, summary.average_deferral_rate.tolist()
+
+
+def test_voluntary_only_participation_is_plausible(tmp_path):
+    def voluntary_only(config):
+        config["enrollment"]["auto_enrollment"]["enabled"] = False
+        config["enrollment"]["voluntary_enrollment"]["enabled"] = True
+
+    summary = _participation_scenario(tmp_path, voluntary_only)
+    steady = summary.iloc[-1]
+    assert 0.50 <= steady.participation_rate <= 0.75, summary.participation_rate.tolist()
+    assert 0.05 <= steady.average_deferral_rate <= 0.10, summary.average_deferral_rate.tolist()
