@@ -49,8 +49,11 @@ def test_sigkill_in_a_later_year_resumes_there_and_matches(three_year_run, tmp_p
                                start_new_session=True)
     run_dir = workdir / "results" / "baseline" / "seed_42"
     first_year_done = run_dir / "years" / "2025" / "summary.json"
+    # the second year's log appears when its job starts, i.e. once Snakemake has
+    # recorded the first year as complete: kill the run inside the second year
+    second_year_started = workdir / "logs" / "baseline" / "seed_42" / "year_2026.log"
     deadline = time.time() + 300
-    while not first_year_done.exists() and process.poll() is None and time.time() < deadline:
+    while not second_year_started.exists() and process.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     assert process.poll() is None, "the run finished before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)

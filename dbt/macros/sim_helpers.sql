@@ -24,14 +24,6 @@ floor(datediff('day', {{ from_date }}, {{ to_date }}) / 365.25)
 cast(round({{ rate }} * 1000000) as bigint)
 {%- endmacro %}
 
-{# Rows of the current year only are replaced when a year is re-run (append + delete
-   avoids dbt's delete+insert join on a constant key, which is quadratic). #}
-{% macro delete_current_year_rows() -%}
-{%- if is_incremental() -%}
-delete from {{ this }} where simulation_year = (select simulation_year from {{ source('sim_input', 'year_context') }})
-{%- endif -%}
-{%- endmacro %}
-
 {# A promotion raise with the configured caps; never a pay cut. #}
 {% macro promoted_salary(salary, pct) -%}
 round(least({{ salary }} * (1 + {{ var('promotion_max_cap_pct') }}),

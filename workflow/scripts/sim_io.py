@@ -74,9 +74,9 @@ def copy_to_parquet(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> i
     """Write a query's rows to Parquet atomically (temp file + rename); return the row count."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    con.execute(f"copy ({query}) to {sql_literal(tmp)} (format parquet, compression zstd)")
+    rows = con.execute(f"copy ({query}) to {sql_literal(tmp)} (format parquet)").fetchall()[0][0]
     os.replace(tmp, path)
-    return con.execute(f"select count(*) from read_parquet({sql_literal(path)})").fetchone()[0]
+    return rows
 
 
 def write_json(data: dict, path: Path) -> None:

@@ -68,6 +68,7 @@ def run_year(
         "seconds_export": round(finished - built, 3),
     }
     summary["row_counts"] = counts
+    summary["node_seconds"] = {n["name"]: n["seconds"] for n in build.nodes}
     summary["quality_gates"] = [
         {"name": n["name"], "status": n["status"]} for n in build.nodes if "test" in n["resource_type"]]
     sim_io.write_json(summary, summary_path)

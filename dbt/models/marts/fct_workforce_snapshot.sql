@@ -1,5 +1,3 @@
-{{ config(pre_hook="{{ delete_current_year_rows() }}") }}
-
 -- One row per employee and year as of Dec 31: everyone active on Jan 1 plus this
 -- year's hires, with this year's events applied: status, pay (year-end annual rate and
 -- pay actually earned), plan eligibility and enrollment, deferrals, employer money,

@@ -1,5 +1,3 @@
-{{ config(pre_hook="{{ delete_current_year_rows() }}") }}
-
 -- One row per year: the flows and pay figures the run summary reports.
 with context as (
     select * from {{ ref('stg_year_context') }}

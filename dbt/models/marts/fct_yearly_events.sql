@@ -1,20 +1,6 @@
-{{ config(pre_hook="{{ delete_current_year_rows() }}") }}
-
 -- Every employee event of the year, one row each.
-with workforce as (
-    select * from {{ ref('int_workforce_start') }}
-),
-
-hires as (
-    select * from {{ ref('int_hires') }}
-),
-
-experienced_terminations as (
-    select * from {{ ref('int_experienced_terminations') }}
-),
-
-new_hire_terminations as (
-    select * from {{ ref('int_new_hire_terminations') }}
+with population as (
+    select * from {{ ref('int_plan_population') }}
 ),
 
 changes as (
@@ -25,10 +11,6 @@ context as (
     select * from {{ ref('stg_year_context') }}
 ),
 
-population as (
-    select * from {{ ref('int_plan_population') }}
-),
-
 plan_changes as (
     select * from {{ ref('int_enrollment_events') }}
     union all
@@ -37,51 +19,39 @@ plan_changes as (
 
 hire_events as (
     select
-        hires.employee_id,
+        population.employee_id,
         'hire' as event_type,
         'hire' as event_category,
-        hires.employee_hire_date as effective_date,
+        population.employee_hire_date as effective_date,
         cast(null as double) as compensation_before,
-        hires.hire_compensation as compensation_after,
-        hires.level_id,
-        hires.employee_birth_date,
-        hires.employee_hire_date,
-        'New hire at level ' || hires.level_id as event_details
-    from hires
+        population.start_compensation as compensation_after,
+        population.level_id,
+        population.employee_birth_date,
+        population.employee_hire_date,
+        'New hire at level ' || population.level_id as event_details
+    from population
+    where population.is_new_hire
 ),
 
-experienced_termination_events as (
+termination_events as (
     select
-        experienced_terminations.employee_id,
+        population.employee_id,
         'termination' as event_type,
-        'experienced_termination' as event_category,
-        experienced_terminations.termination_date as effective_date,
-        coalesce(changes.promotion_salary_after, changes.raise_salary_after, workforce.current_compensation)
+        population.termination_category as event_category,
+        population.termination_date as effective_date,
+        -- the pay in force when leaving: after any promotion or raise before that date
+        coalesce(greatest(changes.promotion_salary_after, changes.raise_salary_after), population.start_compensation)
             as compensation_before,
         cast(null as double) as compensation_after,
-        coalesce(changes.raise_level_id, workforce.level_id) as level_id,
-        workforce.employee_birth_date,
-        workforce.employee_hire_date,
-        'Experienced termination (hazard ' || round(experienced_terminations.termination_hazard, 4) || ')' as event_details
-    from experienced_terminations
-    join workforce using (employee_id)
+        coalesce(changes.raise_level_id, population.level_id) as level_id,
+        population.employee_birth_date,
+        population.employee_hire_date,
+        case when population.is_new_hire then 'New-hire termination'
+             else 'Experienced termination (hazard ' || round(population.termination_hazard, 4) || ')' end
+            as event_details
+    from population
     left join changes using (employee_id)
-),
-
-new_hire_termination_events as (
-    select
-        new_hire_terminations.employee_id,
-        'termination' as event_type,
-        'new_hire_termination' as event_category,
-        new_hire_terminations.termination_date as effective_date,
-        hires.hire_compensation as compensation_before,
-        cast(null as double) as compensation_after,
-        hires.level_id,
-        hires.employee_birth_date,
-        hires.employee_hire_date,
-        'New-hire termination' as event_details
-    from new_hire_terminations
-    join hires using (employee_id)
+    where population.termination_date is not null
 ),
 
 promotion_events as (
@@ -93,12 +63,12 @@ promotion_events as (
         changes.promotion_salary_before as compensation_before,
         changes.promotion_salary_after as compensation_after,
         changes.start_level_id + 1 as level_id,
-        workforce.employee_birth_date,
-        workforce.employee_hire_date,
+        population.employee_birth_date,
+        population.employee_hire_date,
         'Promotion from level ' || changes.start_level_id || ' to ' || (changes.start_level_id + 1)
             || ' (p=' || round(changes.promotion_probability, 4) || ')' as event_details
     from changes
-    join workforce using (employee_id)
+    join population using (employee_id)
     where changes.is_promoted
 ),
 
@@ -111,12 +81,12 @@ raise_events as (
         changes.raise_salary_before as compensation_before,
         changes.raise_salary_after as compensation_after,
         changes.raise_level_id as level_id,
-        workforce.employee_birth_date,
-        workforce.employee_hire_date,
+        population.employee_birth_date,
+        population.employee_hire_date,
         'Merit ' || round(changes.merit_rate * 100, 2) || '% + COLA ' || round(changes.cola_rate * 100, 2) || '%'
             as event_details
     from changes
-    join workforce using (employee_id)
+    join population using (employee_id)
     where changes.gets_raise
 ),
 
@@ -159,8 +129,7 @@ plan_events as (
 
 workforce_events as (
     select * from hire_events
-    union all select * from experienced_termination_events
-    union all select * from new_hire_termination_events
+    union all select * from termination_events
     union all select * from promotion_events
     union all select * from raise_events
     union all select * from eligibility_events

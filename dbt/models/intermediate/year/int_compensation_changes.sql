@@ -4,11 +4,9 @@
 -- year-end rate and the prorated pay compound both.
 {% set methodology = var('raise_timing_methodology') %}
 with workforce as (
-    select * from {{ ref('int_workforce_start') }}
-),
-
-terminations as (
-    select * from {{ ref('int_experienced_terminations') }}
+    -- Jan 1 actives, with their termination date if they leave this year
+    select * from {{ ref('int_plan_population') }}
+    where not is_new_hire
 ),
 
 levels as (
@@ -51,8 +49,8 @@ raise_months as (
 candidates as (
     select
         workforce.*,
-        terminations.termination_date,
-        coalesce(terminations.termination_date, workforce.year_end + 1) as employed_until,
+        workforce.start_compensation as current_compensation,
+        coalesce(workforce.termination_date, workforce.year_end + 1) as employed_until,
         {{ month_day_date('workforce.simulation_year', var('promotion_effective_date')) }} as promotion_date,
         {% if methodology == 'realistic' %}
         (select min(raise_months.month) from raise_months
@@ -64,7 +62,6 @@ candidates as (
             * promotion_tenure.multiplier
             * greatest(0.0, 1 - promotion_base.level_dampener_factor * (workforce.level_id - 1))) as promotion_probability
     from workforce
-    left join terminations on workforce.employee_id = terminations.employee_id
     cross join promotion_base
     join promotion_age on workforce.age_band = promotion_age.age_band
     join promotion_tenure on workforce.tenure_band = promotion_tenure.tenure_band

@@ -2,6 +2,9 @@
 -- with the plan state they start the year with, their plan eligibility and the
 -- segments the enrollment behaviour depends on. Eligibility is evaluated every year
 -- for everyone: the date on which minimum age and waiting period are both met.
+-- A table: every later model of the year reads it, so its random draws are made once.
+{{ config(materialized='table') }}
+
 with context as (
     select * from {{ ref('stg_year_context') }}
 ),
@@ -15,9 +18,11 @@ hires as (
 ),
 
 terminations as (
-    select employee_id, termination_date from {{ ref('int_experienced_terminations') }}
+    select employee_id, termination_date, 'experienced_termination' as termination_category, termination_hazard
+    from {{ ref('int_experienced_terminations') }}
     union all
-    select employee_id, termination_date from {{ ref('int_new_hire_terminations') }}
+    select employee_id, termination_date, 'new_hire_termination', cast(null as double)
+    from {{ ref('int_new_hire_terminations') }}
 ),
 
 population as (
@@ -26,7 +31,7 @@ population as (
         current_compensation as start_compensation, scheduled_hours_per_week, false as is_new_hire,
         eligibility_override, auto_escalation_opt_out, is_enrolled, enrollment_date, deferral_rate,
         enrollment_source, ever_opted_out, auto_enrolled_before, escalation_count,
-        prior_year_compensation, match_balance, core_balance
+        prior_year_compensation, match_balance, core_balance, age_band, tenure_band
     from workforce
     union all
     select
@@ -36,7 +41,7 @@ population as (
         case when {{ sim_random('new_hire_ineligible', 'hires.employee_id', 'hires.simulation_year') }}
                   < {{ var('new_hire_ineligible_pct') }} then false end,
         false, false, cast(null as date), 0.0::double, cast(null as varchar), false, false, 0::integer,
-        cast(null as double), 0.0::double, 0.0::double
+        cast(null as double), 0.0::double, 0.0::double, cast(null as varchar), cast(null as varchar)
     from hires
 ),
 
@@ -48,6 +53,8 @@ dated as (
         context.year_end,
         context.days_in_year,
         terminations.termination_date,
+        terminations.termination_category,
+        terminations.termination_hazard,
         -- events other than the termination itself happen before the termination date
         coalesce(terminations.termination_date - 1, context.year_end) as last_day_employed,
         context.simulation_year - year(population.employee_birth_date) as current_age,
