@@ -12,8 +12,13 @@ SEED ?=
 SIZE ?=
 CENSUS ?=
 CONFIG ?=
-SCENARIO ?=
+SCENARIOS ?=
+SEEDS ?=
+SCENARIO ?= baseline
+EMPLOYEE ?=
 
+comma := ,
+space := $(subst ,, )
 # Only the variables given on the command line become --config overrides.
 SMK_CONFIG := $(strip \
   $(if $(START),start_year=$(START)) \
@@ -22,10 +27,11 @@ SMK_CONFIG := $(strip \
   $(if $(SIZE),census_size=$(SIZE)) \
   $(if $(CENSUS),census=$(abspath $(CENSUS))) \
   $(if $(CONFIG),simulation_config=$(abspath $(CONFIG))) \
-  $(if $(SCENARIO),scenario=$(SCENARIO)))
+  $(if $(SCENARIOS),scenarios=[$(subst $(space),$(comma),$(strip $(SCENARIOS)))]) \
+  $(if $(SEEDS),seeds=[$(subst $(space),$(comma),$(strip $(SEEDS)))]))
 SMK_ARGS := --cores $(CORES) $(if $(SMK_CONFIG),--config $(SMK_CONFIG))
 
-.PHONY: simulate test lint bench dryrun clean env
+.PHONY: simulate test lint bench dryrun clean env timeline report
 
 env: $(VENV)/.installed
 
@@ -49,6 +55,11 @@ test: env
 
 bench: env
 	$(BIN)/python workflow/scripts/bench.py $(if $(SIZES),--sizes $(SIZES)) --out benchmarks/bench.json
+
+# One employee's events and year-end states across all years of a run.
+timeline: env
+	@test -n "$(EMPLOYEE)" || { echo "usage: make timeline EMPLOYEE=<id> [SCENARIO=baseline] [SEED=42]"; exit 2; }
+	@$(BIN)/python workflow/scripts/timeline.py --employee "$(EMPLOYEE)" --scenario "$(SCENARIO)" $(if $(SEED),--seed $(SEED))
 
 clean:
 	rm -rf results/* .snakemake logs benchmarks dbt/target dbt/logs

@@ -25,21 +25,50 @@ def _resolve_path(path):
     return REPO / candidate
 
 
-try:
-    SIM = sim_config.load(_resolve_path(config["simulation_config"]))
-except sim_config.ConfigError as error:
-    raise WorkflowError(str(error))
+SIMULATION_CONFIG = _resolve_path(config["simulation_config"])
+SCENARIOS = list(config["scenarios"])
+BASELINE_SCENARIO = config["baseline_scenario"] or SCENARIOS[0]
+if BASELINE_SCENARIO not in SCENARIOS:
+    raise WorkflowError(f"baseline_scenario '{BASELINE_SCENARIO}' is not one of scenarios {SCENARIOS}")
 
-START_YEAR = config["start_year"] or SIM.get("simulation.start_year")
-END_YEAR = config["end_year"] or SIM.get("simulation.end_year")
-SEED = config["seed"] if config["seed"] is not None else SIM.get("simulation.random_seed")
+
+def scenario_overlay_path(scenario):
+    return _resolve_path(f"config/scenarios/{scenario}.yaml")
+
+
+def _load_scenario(scenario):
+    overlay_path = scenario_overlay_path(scenario)
+    overlay = sim_config.load_yaml(overlay_path) if overlay_path.exists() else {}
+    if scenario != "baseline" and not overlay_path.exists():
+        raise WorkflowError(f"scenario '{scenario}': no overlay file {overlay_path}")
+    try:
+        return sim_config.load(SIMULATION_CONFIG, overlay)
+    except sim_config.ConfigError as error:
+        raise WorkflowError(f"scenario '{scenario}': {error}")
+
+
+SIMS = {scenario: _load_scenario(scenario) for scenario in SCENARIOS}
+BASE_SIM = SIMS[BASELINE_SCENARIO]
+
+START_YEAR = config["start_year"] or BASE_SIM.get("simulation.start_year")
+END_YEAR = config["end_year"] or BASE_SIM.get("simulation.end_year")
+SEED = config["seed"] if config["seed"] is not None else BASE_SIM.get("simulation.random_seed")
+if config["seeds"]:
+    SEEDS = list(config["seeds"])
+elif config["seed_count"]:
+    SEEDS = list(range(SEED, SEED + config["seed_count"]))
+else:
+    SEEDS = [SEED]
 if END_YEAR < START_YEAR:
     raise WorkflowError(f"end_year ({END_YEAR}) must not be before start_year ({START_YEAR})")
 YEARS = list(range(START_YEAR, END_YEAR + 1))
 
-_unused = sim_config.unused_keys_warning(SIM.raw, str(config["simulation_config"]))
-if _unused:
-    logger.warning(_unused)
+UNUSED_KEYS = {
+    scenario: sim_config.unused_keys_warning(sim.raw, f"{config['simulation_config']} (scenario {scenario})")
+    for scenario, sim in SIMS.items()
+}
+for _warning in sorted(set(w for w in UNUSED_KEYS.values() if w)):
+    logger.warning(_warning)
 
 
 wildcard_constraints:
@@ -54,8 +83,8 @@ def run_dir(wildcards):
 
 
 def run_targets():
-    """Everything a run produces. Every year's files are listed, not only the summary,
-    so deleting one year's outputs reruns that year (and, by their inputs, the later ones)."""
+    """Everything the configured runs produce. Every year's files are listed, not only
+    the summary, so deleting one year's outputs reruns that year (and the later ones)."""
     year_files = [
         f"{RESULTS}/{{scenario}}/seed_{{seed}}/years/{year}/{name}"
         for year in YEARS
@@ -63,8 +92,8 @@ def run_targets():
     ]
     return expand(
         [f"{RESULTS}/{{scenario}}/seed_{{seed}}/summary.csv", *year_files],
-        scenario=config["scenario"],
-        seed=SEED,
+        scenario=SCENARIOS,
+        seed=SEEDS,
     )
 
 
@@ -100,7 +129,7 @@ def dbt_project_files():
 
 def run_dbt_vars(wildcards):
     """All dbt vars of one run, as sorted JSON (a change reruns the affected steps)."""
-    dbt_vars = SIM.dbt_vars(
+    dbt_vars = SIMS[wildcards.scenario].dbt_vars(
         scenario_id=wildcards.scenario,
         plan_design_id=config["plan_design_id"],
         random_seed=int(wildcards.seed),
@@ -162,10 +191,8 @@ def foundation_job(input, output, params, wildcards, log):
         threads=config["dbt_threads"],
         log=sim_io.JobLog(log[0]),
     )
-    if _unused:
-        Path(output.unused_keys).write_text(_unused + "\n")
-    else:
-        Path(output.unused_keys).write_text("")
+    warning = UNUSED_KEYS[wildcards.scenario]
+    Path(output.unused_keys).write_text(warning + "\n" if warning else "")
 
 
 def year_job(input, output, params, wildcards, log):
@@ -188,7 +215,8 @@ def year_job(input, output, params, wildcards, log):
     print(
         f"[{wildcards.scenario} seed {wildcards.seed}] year {wildcards.year}: "
         f"headcount {summary['end_headcount']:,}, hires {summary['hires']:,}, "
-        f"terminations {summary['total_terminations']:,}, {summary['timing']['seconds_total']:.1f} s",
+        f"terminations {summary['total_terminations']:,}, "
+        f"participation {summary['participation_rate']:.1%}, {summary['timing']['seconds_total']:.1f} s",
         flush=True,
     )
 
