@@ -54,7 +54,7 @@ START_YEAR = config["start_year"] or BASE_SIM.get("simulation.start_year")
 END_YEAR = config["end_year"] or BASE_SIM.get("simulation.end_year")
 SEED = config["seed"] if config["seed"] is not None else BASE_SIM.get("simulation.random_seed")
 if config["seeds"]:
-    SEEDS = list(config["seeds"])
+    SEEDS = [int(seed) for seed in config["seeds"]]
 elif config["seed_count"]:
     SEEDS = list(range(SEED, SEED + config["seed_count"]))
 else:
@@ -90,11 +90,14 @@ def run_targets():
         for year in YEARS
         for name in ("state.parquet", "events.parquet", "snapshot.parquet", "summary.json")
     ]
-    return expand(
+    targets = expand(
         [f"{RESULTS}/{{scenario}}/seed_{{seed}}/summary.csv", *year_files],
         scenario=SCENARIOS,
         seed=SEEDS,
     )
+    if len(SEEDS) > 1:
+        targets += expand(f"{RESULTS}/{{scenario}}/ensemble/ensemble_summary.csv", scenario=SCENARIOS)
+    return targets
 
 
 def census_source(wildcards):
@@ -221,9 +224,33 @@ def year_job(input, output, params, wildcards, log):
     )
 
 
-def summary_job(input, output, log):
+def summary_job(input, output, params, wildcards, log):
+    import run_metadata
     import run_summary
 
     frame = run_summary.build_summary([Path(p) for p in input.years])
     run_summary.write_summary(frame, Path(output.csv), Path(output.parquet))
+    metadata = run_metadata.build_metadata(
+        run_dir=Path(run_dir(wildcards)),
+        scenario=wildcards.scenario,
+        seed=int(wildcards.seed),
+        years=YEARS,
+        census_source=Path(input.census),
+        simulation_config=SIMS[wildcards.scenario].raw,
+        dbt_vars=json.loads(params.dbt_vars),
+        repo=REPO,
+    )
+    sim_io.write_json(metadata, Path(output.metadata))
     sim_io.JobLog(log[0])(f"summary of {len(frame)} years -> {output.csv}")
+
+
+def ensemble_run_summaries(wildcards):
+    return [f"{RESULTS}/{wildcards.scenario}/seed_{seed}/summary.csv" for seed in SEEDS]
+
+
+def ensemble_job(input, output, wildcards, log):
+    import ensemble
+
+    run_dirs = {seed: Path(f"{RESULTS}/{wildcards.scenario}/seed_{seed}") for seed in SEEDS}
+    outputs = ensemble.build_ensemble(run_dirs, Path(output.csv).parent, wildcards.scenario)
+    sim_io.JobLog(log[0])(f"ensemble of {len(run_dirs)} seeds -> {outputs['csv']}")

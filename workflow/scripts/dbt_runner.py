@@ -1,8 +1,8 @@
-"""Run dbt in-process, once per step, reusing the parsed manifest of a run.
+"""Run dbt in-process, once per step, reusing the parsed manifest.
 
-dbt costs ~1 s to import and ~2-4 s to parse; a year's build itself is well under a
+dbt costs ~1 s to import and ~2-4 s to parse; a year's build itself takes about a
 second. Inside one Snakemake process (local runs use threads, see profiles/default)
-the manifest parsed for a run is kept and reused by every later year of that run.
+the project is parsed once and the manifest is reused by every step of every run.
 dbt keeps process-wide state, so invocations are serialised by a lock.
 """
 from __future__ import annotations
@@ -114,7 +114,10 @@ def invoke(
             log(f"[dbt] {event.info.msg}")
 
     args = _common_args(project_dir, target_path, log_path, dbt_vars)
-    key = (str(project_dir), str(target_path), str(duckdb_path), json.dumps(dbt_vars, sort_keys=True))
+    # Vars are rendered when a node is compiled, not when the project is parsed (no model
+    # takes a ref, source or config from a var), so one parse serves every run of a
+    # process; the DuckDB file name (the relations' database) is the same in every run.
+    key = (str(project_dir), duckdb_path.name)
     with _LOCK:
         os.environ["SIM_DUCKDB_PATH"] = str(duckdb_path)
         os.environ["SIM_DBT_THREADS"] = str(threads)

@@ -1,0 +1,200 @@
+"""Run and scenario-comparison charts (PNG + SVG) from a run directory's summary and snapshots."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+# Figure objects only (no pyplot): jobs run in threads and pyplot keeps global state.
+matplotlib.use("Agg")
+# Constant salt: SVG clip-path ids are hashes, so the same data gives the same bytes.
+matplotlib.rcParams["svg.hashsalt"] = "workforce-simulation"
+
+DEFERRAL_BUCKETS = ("0-3%", "3-6%", "6-10%", "10%+")
+COMPARISON_METRICS = ("end_headcount", "participation_rate", "net_employer_cost", "average_compensation")
+COLORS = {"line": "#1f3b73", "hires": "#2e8b57", "experienced": "#c0392b", "new_hire": "#e67e22",
+          "match": "#1f77b4", "core": "#9ecae1", "forfeitures": "#d62728", "net": "#222222"}
+BUCKET_COLORS = ("#deebf7", "#9ecae1", "#4292c6", "#08519c")
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+TITLES = {"end_headcount": "Year-end headcount", "participation_rate": "Participation rate (eligible actives)",
+          "net_employer_cost": "Net employer cost", "average_compensation": "Average compensation"}
+
+
+def read_summary(run_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(Path(run_dir) / "summary.csv").sort_values("simulation_year").reset_index(drop=True)
+
+
+def deferral_buckets(run_dir: Path) -> pd.DataFrame:
+    """Year-end participants (active, participating) per deferral-rate bucket: rows = years, columns = buckets."""
+    files = [str(p) for p in sorted(Path(run_dir).glob("years/*/snapshot.parquet"))]
+    if not files:
+        return pd.DataFrame(columns=list(DEFERRAL_BUCKETS))
+    # Rounded so a stored 0.0299999 does not fall in the bucket below 3 %.
+    sql = """
+        select simulation_year,
+               case when r < 0.03 then '0-3%' when r < 0.06 then '3-6%'
+                    when r < 0.10 then '6-10%' else '10%+' end as bucket,
+               count(*) as participants
+        from (select simulation_year, round(deferral_rate, 6) as r
+              from read_parquet($files)
+              where employment_status = 'active' and participation_status = 'participating')
+        group by all"""
+    with duckdb.connect() as con:  # own connection: the default one is shared across threads
+        counts = con.execute(sql, {"files": files}).df()
+    table = counts.pivot_table(index="simulation_year", columns="bucket", values="participants",
+                               aggfunc="sum", fill_value=0)
+    return table.reindex(columns=list(DEFERRAL_BUCKETS), fill_value=0).sort_index()
+
+
+def _money_scale(values: pd.Series) -> tuple[float, str]:
+    peak = float(values.abs().max()) if len(values) else 0.0
+    for scale, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if peak >= scale:
+            return scale, suffix
+    return 1.0, ""
+
+
+def _money_axis(ax, values: pd.Series) -> None:
+    scale, suffix = _money_scale(values)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v / scale:,.1f}{suffix}" if suffix else f"${v:,.0f}"))
+
+
+def _year_axis(ax, years: list[int]) -> None:
+    ax.set_xticks(range(len(years)), [str(y) for y in years])
+
+
+def _new_figure(rows: int = 1, height: float = 4.5) -> tuple[Figure, list]:
+    fig = Figure(figsize=(8, height), dpi=110, layout="constrained")
+    axes = fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
+    for ax in axes:
+        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.set_axisbelow(True)
+        ax.spines[["top", "right"]].set_visible(False)
+    return fig, list(axes)
+
+
+def _save(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    png, svg = out_dir / f"{stem}.png", out_dir / f"{stem}.svg"
+    # No Software/Date metadata: reruns on the same data give identical files.
+    fig.savefig(png, format="png", metadata={"Software": None})
+    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    return [png, svg]
+
+
+def headcount_chart(summary: pd.DataFrame, out_dir: Path) -> list[Path]:
+    years = summary["simulation_year"].tolist()
+    x = list(range(len(years)))
+    fig, (top, bottom) = _new_figure(2, 6)
+    top.plot(x, summary["end_headcount"], marker="o", color=COLORS["line"], label="Year-end headcount")
+    top.set_title("Headcount and workforce flows")
+    top.set_ylabel("Employees")
+    top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    top.legend(loc="upper left", frameon=False)
+    width = 0.27
+    flows = (("hires", "Hires", "hires"), ("experienced_terminations", "Experienced terminations", "experienced"),
+             ("new_hire_terminations", "New-hire terminations", "new_hire"))
+    for i, (column, label, color) in enumerate(flows):
+        bottom.bar([v + (i - 1) * width for v in x], summary[column], width, label=label, color=COLORS[color])
+    bottom.set_ylim(0, summary[[f[0] for f in flows]].to_numpy().max() * 1.25)  # room for the legend
+    bottom.set_ylabel("Employees per year")
+    bottom.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    bottom.legend(loc="upper left", frameon=False, ncols=3, fontsize="small")
+    _year_axis(bottom, years)
+    return _save(fig, out_dir, "headcount")
+
+
+def pay_chart(summary: pd.DataFrame, out_dir: Path) -> list[Path]:
+    years = summary["simulation_year"].tolist()
+    x = list(range(len(years)))
+    fig, (top, bottom) = _new_figure(2, 6)
+    top.plot(x, summary["average_compensation"], marker="o", color=COLORS["line"], label="Average compensation")
+    top.set_title("Compensation")
+    _money_axis(top, summary["average_compensation"])
+    top.legend(loc="upper left", frameon=False)
+    bottom.bar(x, summary["total_compensation"], 0.6, color="#6baed6", label="Total compensation (prorated)")
+    _money_axis(bottom, summary["total_compensation"])
+    bottom.legend(loc="upper left", frameon=False)
+    _year_axis(bottom, years)
+    return _save(fig, out_dir, "pay")
+
+
+def participation_chart(summary: pd.DataFrame, buckets: pd.DataFrame, out_dir: Path) -> list[Path]:
+    years = summary["simulation_year"].tolist()
+    x = list(range(len(years)))
+    fig, (top, bottom) = _new_figure(2, 6)
+    top.plot(x, summary["participation_rate"], marker="o", color=COLORS["line"], label="Participation rate")
+    top.set_title("Participation and deferral rates")
+    top.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=1))
+    top.legend(loc="lower right", frameon=False)
+    # Shares rather than counts: the distribution stays readable while headcount grows.
+    counts = buckets.reindex(years, fill_value=0)
+    totals = counts.sum(axis=1).where(lambda s: s > 0, 1)
+    base = [0.0] * len(years)
+    for bucket, color in zip(DEFERRAL_BUCKETS, BUCKET_COLORS):
+        share = (counts[bucket] / totals).tolist()
+        bottom.bar(x, share, 0.6, bottom=base, color=color, label=f"deferral {bucket}")
+        base = [b + s for b, s in zip(base, share)]
+    bottom.set_ylabel("Share of participants")
+    bottom.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    bottom.set_ylim(0, 1)
+    bottom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, ncols=4, fontsize="small")
+    _year_axis(bottom, years)
+    return _save(fig, out_dir, "participation")
+
+
+def employer_cost_chart(summary: pd.DataFrame, out_dir: Path) -> list[Path]:
+    years = summary["simulation_year"].tolist()
+    x = list(range(len(years)))
+    fig, (ax,) = _new_figure(1, 4.5)
+    match, core, forfeitures = summary["employer_match"], summary["employer_core"], summary["forfeitures"]
+    ax.bar(x, match, 0.6, color=COLORS["match"], label="Match")
+    ax.bar(x, core, 0.6, bottom=match, color=COLORS["core"], label="Core")
+    # Forfeitures reduce the cost, so they are drawn below zero.
+    ax.bar(x, -forfeitures, 0.6, color=COLORS["forfeitures"], label="Forfeitures (offset)")
+    ax.plot(x, summary["net_employer_cost"], marker="o", color=COLORS["net"], label="Net employer cost")
+    ax.axhline(0, color="#888888", linewidth=0.8)
+    ax.set_title("Employer cost by type")
+    _money_axis(ax, match + core)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), frameon=False, ncols=4, fontsize="small")
+    _year_axis(ax, years)
+    return _save(fig, out_dir, "employer_cost")
+
+
+def make_run_charts(run_dir: Path, out_dir: Path) -> list[Path]:
+    """headcount, pay, participation and employer_cost charts, each as .png and .svg."""
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    summary = read_summary(run_dir)
+    return [*headcount_chart(summary, out_dir), *pay_chart(summary, out_dir),
+            *participation_chart(summary, deferral_buckets(run_dir), out_dir),
+            *employer_cost_chart(summary, out_dir)]
+
+
+def make_comparison_charts(summaries: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
+    """One chart per metric in COMPARISON_METRICS, one line per scenario: comparison_<metric>.png/.svg."""
+    out_dir = Path(out_dir)
+    years = sorted({int(y) for frame in summaries.values() for y in frame["simulation_year"]})
+    position = {year: i for i, year in enumerate(years)}
+    paths: list[Path] = []
+    for metric in COMPARISON_METRICS:
+        fig, (ax,) = _new_figure(1, 4.2)
+        for i, (scenario, frame) in enumerate(summaries.items()):
+            frame = frame.sort_values("simulation_year")
+            ax.plot([position[int(y)] for y in frame["simulation_year"]], frame[metric], marker="o",
+                    color=PALETTE[i % len(PALETTE)], label=scenario)
+        ax.set_title(TITLES[metric])
+        if metric == "participation_rate":
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=1))
+        elif metric == "end_headcount":
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        else:
+            _money_axis(ax, pd.concat([f[metric] for f in summaries.values()]))
+        ax.legend(frameon=False, fontsize="small")
+        _year_axis(ax, years)
+        paths += _save(fig, out_dir, f"comparison_{metric}")
+    return paths

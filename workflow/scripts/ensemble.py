@@ -1,0 +1,123 @@
+"""Seed ensembles: the spread of each metric across seeds, per year, as a table and band charts.
+
+A metric identical in every seed (headcount: the solver hits its target exactly) is
+labelled deterministic instead of being drawn as a band of zero width.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+import sim_io
+
+SUMMARY_METRICS = (
+    "end_headcount", "hires", "experienced_terminations", "new_hire_terminations", "total_terminations",
+    "promotions", "average_compensation", "total_compensation", "participation_rate", "average_deferral_rate",
+    "employee_deferrals", "employer_match", "employer_core", "forfeitures", "net_employer_cost",
+)
+TENURE_BANDS = "case when employee_tenure < 2 then '<2' when employee_tenure < 5 then '2-4' " \
+               "when employee_tenure < 10 then '5-9' when employee_tenure < 20 then '10-19' else '20+' end"
+BAND_CHART_METRICS = ("end_headcount", "hires", "total_terminations", "participation_rate",
+                      "net_employer_cost", "average_compensation")
+QUANTILES = {"p10": 0.10, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p90": 0.90}
+
+
+def seed_metrics(run_dir: Path, seed: int) -> pd.DataFrame:
+    """Long table (seed, metric, simulation_year, value) of one run: summary metrics plus
+    hires by level and terminations by tenure band."""
+    con = duckdb.connect()
+    try:
+        summary = con.execute("select * from read_csv_auto(?)", [str(run_dir / "summary.csv")]).df()
+        rows = summary.melt(id_vars="simulation_year", value_vars=[m for m in SUMMARY_METRICS if m in summary],
+                            var_name="metric")
+        events = str(run_dir / "years" / "*" / "events.parquet")
+        detail = con.execute(f"""
+            select simulation_year, 'hires_level_' || level_id as metric, count(*) as value
+            from read_parquet(?) where event_type = 'hire' group by all
+            union all
+            select simulation_year, 'terminations_tenure_' || {TENURE_BANDS} as metric, count(*)
+            from read_parquet(?) where event_type = 'termination' group by all
+        """, [events, events]).df()
+    finally:
+        con.close()
+    frame = pd.concat([rows, detail], ignore_index=True)
+    frame["seed"] = seed
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def ensemble_table(per_seed: pd.DataFrame) -> pd.DataFrame:
+    """mean, sd and P10-P90 of every metric and year across seeds, with a deterministic flag."""
+    grouped = per_seed.groupby(["metric", "simulation_year"]).value
+    table = grouped.agg(n_seeds="count", mean="mean", sd="std", minimum="min", maximum="max")
+    for name, q in QUANTILES.items():
+        table[name] = grouped.quantile(q)
+    table["deterministic"] = table["minimum"] == table["maximum"]
+    table["sd"] = table["sd"].fillna(0.0)
+    return table.reset_index().sort_values(["metric", "simulation_year"]).reset_index(drop=True)
+
+
+def spread_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per metric: deterministic across seeds, or the widest P10-P90 range."""
+    rows = []
+    for metric, group in table.groupby("metric"):
+        deterministic = bool(group.deterministic.all())
+        rows.append({"metric": metric,
+                     "spread": "deterministic" if deterministic else "varies across seeds",
+                     "max_p10_p90_range": float((group.p90 - group.p10).max())})
+    return pd.DataFrame(rows)
+
+
+def write_band_charts(table: pd.DataFrame, out_dir: Path, title: str) -> list[Path]:
+    from matplotlib.figure import Figure
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figure = Figure(figsize=(12, 7))
+    axes = figure.subplots(2, 3).flatten()
+    for ax, metric in zip(axes, BAND_CHART_METRICS):
+        data = table[table.metric == metric]
+        if data.empty:
+            ax.set_visible(False)
+            continue
+        years = data.simulation_year
+        if data.deterministic.all():
+            ax.plot(years, data.p50, marker="o", color="tab:blue")
+            ax.set_title(f"{metric}\n(deterministic: identical in all {int(data.n_seeds.max())} seeds)", fontsize=9)
+        else:
+            ax.fill_between(years, data.p10, data.p90, alpha=0.2, color="tab:blue", label="P10-P90")
+            ax.fill_between(years, data.p25, data.p75, alpha=0.35, color="tab:blue", label="P25-P75")
+            ax.plot(years, data.p50, marker="o", color="tab:blue", label="median")
+            ax.set_title(f"{metric}\n({int(data.n_seeds.max())} seeds)", fontsize=9)
+            ax.legend(fontsize=7)
+        ax.set_xticks(list(years))
+        ax.tick_params(labelsize=7)
+    figure.suptitle(title)
+    figure.tight_layout()
+    paths = []
+    for suffix, options in (("png", {"dpi": 110, "metadata": {"Software": None}}),
+                            ("svg", {"metadata": {"Date": None}})):
+        path = out_dir / f"ensemble_bands.{suffix}"
+        figure.savefig(path, format=suffix, **options)
+        paths.append(path)
+    return paths
+
+
+def build_ensemble(run_dirs: dict[int, Path], out_dir: Path, scenario: str) -> dict[str, Path]:
+    per_seed = pd.concat([seed_metrics(path, seed) for seed, path in sorted(run_dirs.items())], ignore_index=True)
+    table = ensemble_table(per_seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outputs = {"csv": out_dir / "ensemble_summary.csv", "parquet": out_dir / "ensemble_summary.parquet",
+               "spread": out_dir / "ensemble_spread.csv"}
+    table.to_csv(outputs["csv"], index=False)
+    con = duckdb.connect()
+    try:
+        con.register("ensemble_table", table)
+        sim_io.copy_to_parquet(con, "select * from ensemble_table", outputs["parquet"])
+    finally:
+        con.close()
+    spread_summary(table).to_csv(outputs["spread"], index=False)
+    png, svg = write_band_charts(table, out_dir, f"Scenario {scenario}: spread across seeds")
+    outputs.update({"png": png, "svg": svg})
+    return outputs

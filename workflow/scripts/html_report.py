@@ -1,0 +1,243 @@
+"""Self-contained HTML report of one run (inline CSS, charts as data: URIs, no scripts, no network)."""
+from __future__ import annotations
+
+import base64
+import json
+import math
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+RATE_COLUMNS = frozenset({"growth_rate", "participation_rate", "average_deferral_rate",
+                          "employer_cost_share_of_payroll"})
+MONEY_COLUMNS = frozenset({"total_compensation", "average_compensation", "year_end_payroll", "employee_deferrals",
+                           "employer_match", "employer_core", "employer_contributions", "forfeitures",
+                           "net_employer_cost"})
+KEY_FIGURES = {
+    "simulation_year": "Year", "start_headcount": "Start headcount", "hires": "Hires",
+    "experienced_terminations": "Experienced terminations", "new_hire_terminations": "New-hire terminations",
+    "end_headcount": "End headcount", "growth_rate": "Growth", "promotions": "Promotions",
+    "average_compensation": "Average pay", "total_compensation": "Total pay",
+    "participation_rate": "Participation rate", "average_deferral_rate": "Average deferral rate",
+    "employee_deferrals": "Employee deferrals", "employer_match": "Employer match", "employer_core": "Employer core",
+    "forfeitures": "Forfeitures", "net_employer_cost": "Net employer cost",
+    "employer_cost_share_of_payroll": "Employer cost / payroll",
+}
+CAPTIONS = {
+    "headcount": "Year-end headcount (line) and the year's hires, experienced terminations and new-hire "
+                 "terminations (bars).",
+    "pay": "Average compensation of the year's workforce (line) and total compensation for the year (bars).",
+    "participation": "Participation rate of eligible actives (line) and the distribution of active participants' "
+                     "year-end deferral rates in buckets 0-3 %, 3-6 %, 6-10 % and 10 %+ (bars, share of participants).",
+    "employer_cost": "Employer match and core contributions (stacked bars), forfeitures that offset them "
+                     "(below zero) and the net employer cost (line).",
+}
+# Belt and braces for "opens offline": the browser refuses anything but inline styles and data: images.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #222;
+       margin: 2rem auto; max-width: 1200px; padding: 0 1rem; line-height: 1.4; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { border-bottom: 2px solid #1f3b73; padding-bottom: .2rem;
+     margin-top: 2.2rem; font-size: 1.25rem; } h3 { font-size: 1.05rem; margin-top: 1.4rem; }
+.subtitle { color: #555; margin-top: 0; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; margin: .6rem 0; font-size: .88rem; }
+th, td { border: 1px solid #d0d7de; padding: .3rem .55rem; vertical-align: top; }
+th { background: #eef2f7; text-align: left; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+tr:nth-child(even) td { background: #fafbfc; }
+td.key { font-family: ui-monospace, Menlo, Consolas, monospace; white-space: nowrap; }
+td.wrap { word-break: break-word; max-width: 60rem; }
+tr.variance td { color: #444; } tr.baseline td { font-weight: 600; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 1.2rem; }
+figure { margin: 0; border: 1px solid #e1e4e8; padding: .6rem; background: #fff; }
+figure img { width: 100%; height: auto; display: block; }
+figcaption { font-size: .85rem; color: #444; margin-top: .4rem; }
+.ok { color: #1a7f37; font-weight: 600; } .fail { color: #cf222e; font-weight: 600; }
+.note { background: #fff8c5; border: 1px solid #d4a72c; padding: .5rem .7rem; font-size: .88rem;
+        word-break: break-word; }
+"""
+
+
+def column_kind(column: str) -> str:
+    if column in RATE_COLUMNS:
+        return "rate"
+    if column in MONEY_COLUMNS:
+        return "money"
+    return "year" if column == "simulation_year" else "count"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def format_value(kind: str, value: object, signed: bool = False) -> str:
+    """Display text: count 1,234 / money $1,234 / rate 12.34% / points +1.20 pp / pct +5.00% / year 2025."""
+    if _missing(value):
+        return "–"
+    if kind not in ("count", "money", "rate", "points", "pct", "year") or isinstance(value, (str, bool)):
+        return str(value)
+    number = float(value)
+    sign = "+" if signed and number > 0 else ""
+    if kind == "year":
+        return str(int(number))
+    if kind == "count":
+        return f"{sign}{number:,.0f}"
+    if kind == "money":
+        return f"{sign}{'-' if number < 0 else ''}${abs(number):,.0f}"
+    if kind == "rate":
+        return f"{sign}{number * 100:,.2f}%"
+    if kind == "points":
+        return f"{sign}{number * 100:,.2f} pp"
+    return f"{sign}{number:,.2f}%"  # pct: already a percentage
+
+
+def text(value: object) -> str:
+    """Any value as escaped text; dicts and lists as JSON."""
+    if value is None:
+        return "null"
+    if isinstance(value, (dict, list, tuple)):
+        value = json.dumps(value, default=str)
+    return escape(str(value), quote=True)
+
+
+def html_table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
+               row_classes: list[str] | None = None, cell_class: dict[int, str] | None = None,
+               table_id: str | None = None) -> str:
+    """Rows are already-formatted text (escaped here); numeric = column positions aligned right."""
+    cell_class = cell_class or {}
+
+    def cls(i: int) -> str:
+        names = " ".join(filter(None, ["num" if i in numeric else "", cell_class.get(i, "")]))
+        return f' class="{names}"' if names else ""
+
+    head = "".join(f"<th{cls(i)}>{escape(h)}</th>" for i, h in enumerate(headers))
+    body = []
+    for r, row in enumerate(rows):
+        klass = f' class="{escape(row_classes[r])}"' if row_classes and row_classes[r] else ""
+        body.append(f"<tr{klass}>" + "".join(f"<td{cls(i)}>{escape(str(c))}</td>" for i, c in enumerate(row))
+                    + "</tr>")
+    ident = f' id="{escape(table_id)}"' if table_id else ""
+    return (f'<div class="scroll"><table{ident}><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def key_value_table(values: dict, table_id: str | None = None) -> str:
+    rows = [[str(k), "null" if v is None else (json.dumps(v, default=str) if isinstance(v, (dict, list, tuple))
+                                                 else str(v))] for k, v in values.items()]
+    return html_table(["key", "value"], rows, cell_class={0: "key", 1: "wrap"}, table_id=table_id)
+
+
+def chart_figures(charts: list[Path], captions: dict[str, str]) -> str:
+    """One <figure> per chart name, SVG preferred over PNG; embedded as data: URIs (each SVG keeps its own ids)."""
+    chosen: dict[str, Path] = {}
+    for chart in map(Path, charts):
+        if chart.suffix.lower() in (".svg", ".png") and (chart.stem not in chosen or chart.suffix.lower() == ".svg"):
+            chosen[chart.stem] = chart
+    figures = []
+    for stem, chart in chosen.items():
+        mime = "image/svg+xml" if chart.suffix.lower() == ".svg" else "image/png"
+        data = base64.b64encode(chart.read_bytes()).decode("ascii")
+        caption = captions.get(stem, stem.replace("_", " "))
+        figures.append(f'<figure id="chart-{escape(stem)}"><img src="data:{mime};base64,{data}" '
+                       f'alt="{escape(caption)}"><figcaption>{escape(caption)}</figcaption></figure>')
+    return f'<div class="charts">{"".join(figures)}</div>' if figures else "<p>No charts.</p>"
+
+
+def html_page(title: str, subtitle: str, sections: list[tuple[str, str]]) -> str:
+    """sections: (heading, html body) pairs; heading is escaped, body is trusted (built by these helpers)."""
+    body = "".join(f"<section><h2>{escape(h)}</h2>{b}</section>" for h, b in sections)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+            f'<h1>{escape(title)}</h1><p class="subtitle">{escape(subtitle)}</p>{body}</body></html>\n')
+
+
+def key_figures(summary: pd.DataFrame) -> str:
+    columns = [c for c in KEY_FIGURES if c in summary.columns]
+    rows = [[format_value(column_kind(c), record[c]) for c in columns] for record in summary.to_dict("records")]
+    return html_table([KEY_FIGURES[c] for c in columns], rows, numeric=set(range(len(columns))),
+                      table_id="summary-table")
+
+
+def _read_json(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def census_notes(run_dir: Path) -> str:
+    report = _read_json(run_dir / "census" / "census_report.json")
+    if report is None:
+        return "<p>No census report found.</p>"
+    counts = [("Rows read", report.get("rows_read")), ("Rows accepted", report.get("rows_accepted")),
+              ("Rows rejected", report.get("rows_rejected")),
+              ("Accepted rows not active at the as-of date (not in the starting workforce)",
+               report.get("rows_not_active_at_as_of"))]
+    html = (f"<p>Census file: <code>{text(report.get('source', 'unknown'))}</code></p>"
+            + html_table(["", "rows"], [[k, format_value("count", v)] for k, v in counts], numeric={1}))
+    reasons = report.get("reject_reasons") or {}
+    if reasons:
+        html += "<h3>Reject reasons</h3>" + html_table(
+            ["reason", "rows"], [[k, format_value("count", v)] for k, v in reasons.items()], numeric={1})
+        html += "<p>The rejected rows, with their reasons, are in <code>census/census_rejects.csv</code>.</p>"
+    else:
+        html += "<p>No census row was rejected.</p>"
+    if report.get("ignored_columns"):
+        html += f"<p>Ignored census columns: {text(', '.join(map(str, report['ignored_columns'])))}</p>"
+    return html
+
+
+def unused_keys_note(run_dir: Path) -> str:
+    path = run_dir / "unused_config_keys.txt"
+    warning = path.read_text().strip() if path.exists() else ""
+    if not warning:
+        return "<p>Every key of the simulation config is used by the model.</p>"
+    return f'<p class="note">{text(warning)}</p>'
+
+
+def quality_gates(run_dir: Path) -> str:
+    rows, classes = [], []
+    for path in sorted((run_dir / "years").glob("*/summary.json"), key=lambda p: p.parent.name):
+        gates = json.loads(path.read_text()).get("quality_gates", [])
+        failed = [g for g in gates if str(g.get("status")).lower() != "pass"]
+        status = (f"all {len(gates)} pass" if not failed else
+                  "; ".join(f"{g.get('name')} ({g.get('status')})" for g in failed))
+        rows.append([path.parent.name, format_value("count", len(gates)),
+                     format_value("count", len(gates) - len(failed)), status])
+        classes.append("" if not failed else "failed")
+    if not rows:
+        return "<p>No year summaries found.</p>"
+    all_ok = all(not c for c in classes)
+    verdict = ('<p class="ok">Every quality gate passed in every year.</p>' if all_ok else
+               '<p class="fail">Some quality gates did not pass (see below).</p>')
+    return verdict + html_table(["year", "gates", "passed", "status"], rows, numeric={1, 2},
+                                row_classes=classes, cell_class={3: "wrap"}, table_id="quality-gates")
+
+
+def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, assumptions: dict) -> str:
+    run_dir = Path(run_dir)
+    summary = pd.read_csv(run_dir / "summary.csv").sort_values("simulation_year")
+    first = summary.iloc[0] if len(summary) else {}
+    scenario = first.get("scenario_id", metadata.get("scenario", "?"))
+    seed = first.get("random_seed", metadata.get("seed", "?"))
+    years = summary["simulation_year"].tolist()
+    subtitle = (f"Simulation years {years[0]}-{years[-1]}" if years else "No simulated years") + \
+        f" · plan design {first.get('plan_design_id', '?')}"
+    sections = [
+        ("Key figures", key_figures(summary)),
+        ("Charts", chart_figures(charts, CAPTIONS)),
+        ("Assumptions", key_value_table(assumptions, "assumptions") if assumptions else "<p>None given.</p>"),
+        ("Data quality", "<h3>Census</h3>" + census_notes(run_dir) + "<h3>Unused configuration keys</h3>"
+         + unused_keys_note(run_dir) + "<h3>Quality gates (dbt tests) per year</h3>" + quality_gates(run_dir)),
+        ("Run metadata", key_value_table(metadata, "run-metadata")),
+    ]
+    return html_page(f"Workforce simulation: scenario {scenario}, seed {seed}", subtitle, sections)
+
+
+def write_run_report(run_dir: Path, charts: list[Path], metadata: dict, assumptions: dict, path: Path) -> Path:
+    """One self-contained HTML file: key figures, charts, assumptions, data-quality notes, run metadata."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_run_report(run_dir, charts, metadata, assumptions), encoding="utf-8")
+    return path
