@@ -11,6 +11,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/census.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

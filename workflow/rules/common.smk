@@ -95,6 +95,9 @@ def run_targets():
         scenario=SCENARIOS,
         seed=SEEDS,
     )
+    targets += expand(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/report.html", scenario=SCENARIOS, seed=SEEDS)
+    if len(SCENARIOS) > 1:
+        targets += expand(f"{RESULTS}/comparison/seed_{{seed}}/comparison.html", seed=SEEDS)
     if len(SEEDS) > 1:
         targets += expand(f"{RESULTS}/{{scenario}}/ensemble/ensemble_summary.csv", scenario=SCENARIOS)
     return targets
@@ -254,3 +257,60 @@ def ensemble_job(input, output, wildcards, log):
     run_dirs = {seed: Path(f"{RESULTS}/{wildcards.scenario}/seed_{seed}") for seed in SEEDS}
     outputs = ensemble.build_ensemble(run_dirs, Path(output.csv).parent, wildcards.scenario)
     sim_io.JobLog(log[0])(f"ensemble of {len(run_dirs)} seeds -> {outputs['csv']}")
+
+
+COMPARISON_METRICS = ("end_headcount", "participation_rate", "net_employer_cost", "average_compensation")
+
+
+def flat_assumptions(scenario, seed):
+    """The values the model ran with, as {dotted.key: value} (dbt vars, flattened)."""
+    values = SIMS[scenario].dbt_vars(scenario_id=scenario, random_seed=int(seed), start_year=START_YEAR,
+                                     end_year=END_YEAR)
+    return _flatten(values)
+
+
+def _flatten(node, prefix=""):
+    if isinstance(node, dict) and node:
+        flat = {}
+        for key, value in node.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    return {prefix: node}
+
+
+def run_report_job(input, output, wildcards, log):
+    import charts
+    import html_report
+    import workbook
+
+    job_log = sim_io.JobLog(log[0])
+    run = Path(run_dir(wildcards))
+    metadata = json.loads(Path(input.metadata).read_text())
+    chart_paths = charts.make_run_charts(run, Path(output.charts[0]).parent)
+    workbook.write_workbook(run, metadata, Path(output.workbook))
+    html_report.write_run_report(run, chart_paths, metadata, flat_assumptions(wildcards.scenario, wildcards.seed),
+                                 Path(output.html))
+    job_log(f"report -> {output.html}")
+
+
+def comparison_run_summaries(wildcards):
+    return [f"{RESULTS}/{scenario}/seed_{wildcards.seed}/summary.csv" for scenario in SCENARIOS]
+
+
+def comparison_job(input, output, wildcards, log):
+    import pandas as pd
+
+    import charts
+    import comparison
+
+    summaries = {scenario: pd.read_csv(path) for scenario, path in zip(SCENARIOS, input.summaries)}
+    tables = comparison.compare_summaries(summaries, BASELINE_SCENARIO)
+    out_dir = Path(output.html).parent
+    comparison.write_comparison_tables(tables, out_dir)
+    chart_paths = charts.make_comparison_charts(summaries, Path(output.charts[0]).parent)
+    differences = comparison.config_differences({s: SIMS[s].raw for s in SCENARIOS}, BASELINE_SCENARIO)
+    metadata = {"seed": wildcards.seed, "baseline": BASELINE_SCENARIO, "scenarios": ", ".join(SCENARIOS),
+                "years": f"{START_YEAR}-{END_YEAR}"}
+    comparison.write_comparison_report(summaries, BASELINE_SCENARIO, differences, chart_paths, metadata,
+                                       Path(output.html))
+    sim_io.JobLog(log[0])(f"comparison of {', '.join(SCENARIOS)} -> {output.html}")

@@ -18,8 +18,10 @@ DEFERRAL_BUCKETS = ("0-3%", "3-6%", "6-10%", "10%+")
 COMPARISON_METRICS = ("end_headcount", "participation_rate", "net_employer_cost", "average_compensation")
 COLORS = {"line": "#1f3b73", "hires": "#2e8b57", "experienced": "#c0392b", "new_hire": "#e67e22",
           "match": "#1f77b4", "core": "#9ecae1", "forfeitures": "#d62728", "net": "#222222"}
-BUCKET_COLORS = ("#deebf7", "#9ecae1", "#4292c6", "#08519c")
+BUCKET_COLORS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+LINESTYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D", "v")
 TITLES = {"end_headcount": "Year-end headcount", "participation_rate": "Participation rate (eligible actives)",
           "net_employer_cost": "Net employer cost", "average_compensation": "Average compensation"}
 
@@ -82,6 +84,7 @@ def _save(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
     png, svg = out_dir / f"{stem}.png", out_dir / f"{stem}.svg"
     # No Software/Date metadata: reruns on the same data give identical files.
     fig.savefig(png, format="png", metadata={"Software": None})
+    fig.set_layout_engine("none")  # keep the layout just computed: the SVG needs the same one (saves ~40 %)
     fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     return [png, svg]
 
@@ -183,9 +186,13 @@ def make_comparison_charts(summaries: dict[str, pd.DataFrame], out_dir: Path) ->
     for metric in COMPARISON_METRICS:
         fig, (ax,) = _new_figure(1, 4.2)
         for i, (scenario, frame) in enumerate(summaries.items()):
+            if metric not in frame.columns:
+                continue
             frame = frame.sort_values("simulation_year")
-            ax.plot([position[int(y)] for y in frame["simulation_year"]], frame[metric], marker="o",
-                    color=PALETTE[i % len(PALETTE)], label=scenario)
+            # Distinct dashes and markers: scenarios with equal values would otherwise hide each other.
+            ax.plot([position[int(y)] for y in frame["simulation_year"]], frame[metric],
+                    color=PALETTE[i % len(PALETTE)], linestyle=LINESTYLES[i % len(LINESTYLES)],
+                    marker=MARKERS[i % len(MARKERS)], linewidth=2.4 if i == 0 else 1.6, label=scenario)
         ax.set_title(TITLES[metric])
         if metric == "participation_rate":
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=1))
@@ -193,7 +200,7 @@ def make_comparison_charts(summaries: dict[str, pd.DataFrame], out_dir: Path) ->
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         else:
-            _money_axis(ax, pd.concat([f[metric] for f in summaries.values()]))
+            _money_axis(ax, pd.concat([f[metric] for f in summaries.values() if metric in f.columns]))
         ax.legend(frameon=False, fontsize="small")
         _year_axis(ax, years)
         paths += _save(fig, out_dir, f"comparison_{metric}")

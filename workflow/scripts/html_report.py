@@ -14,15 +14,21 @@ RATE_COLUMNS = frozenset({"growth_rate", "participation_rate", "average_deferral
 MONEY_COLUMNS = frozenset({"total_compensation", "average_compensation", "year_end_payroll", "employee_deferrals",
                            "employer_match", "employer_core", "employer_contributions", "forfeitures",
                            "net_employer_cost"})
+# Key figures in two tables (workforce, plan) so each fits the page width; one row per year.
 KEY_FIGURES = {
-    "simulation_year": "Year", "start_headcount": "Start headcount", "hires": "Hires",
-    "experienced_terminations": "Experienced terminations", "new_hire_terminations": "New-hire terminations",
-    "end_headcount": "End headcount", "growth_rate": "Growth", "promotions": "Promotions",
-    "average_compensation": "Average pay", "total_compensation": "Total pay",
-    "participation_rate": "Participation rate", "average_deferral_rate": "Average deferral rate",
-    "employee_deferrals": "Employee deferrals", "employer_match": "Employer match", "employer_core": "Employer core",
-    "forfeitures": "Forfeitures", "net_employer_cost": "Net employer cost",
-    "employer_cost_share_of_payroll": "Employer cost / payroll",
+    "workforce": {
+        "simulation_year": "Year", "start_headcount": "Start headcount", "hires": "Hires",
+        "experienced_terminations": "Experienced terminations", "new_hire_terminations": "New-hire terminations",
+        "end_headcount": "End headcount", "growth_rate": "Growth", "promotions": "Promotions",
+        "average_compensation": "Average pay", "total_compensation": "Total pay",
+    },
+    "plan": {
+        "simulation_year": "Year", "eligible_actives": "Eligible actives",
+        "participating_eligible_actives": "Participating", "participation_rate": "Participation rate",
+        "average_deferral_rate": "Average deferral rate", "employee_deferrals": "Employee deferrals",
+        "employer_match": "Employer match", "employer_core": "Employer core", "forfeitures": "Forfeitures",
+        "net_employer_cost": "Net employer cost", "employer_cost_share_of_payroll": "Employer cost / payroll",
+    },
 }
 CAPTIONS = {
     "headcount": "Year-end headcount (line) and the year's hires, experienced terminations and new-hire "
@@ -51,6 +57,7 @@ td.key { font-family: ui-monospace, Menlo, Consolas, monospace; white-space: now
 td.wrap { word-break: break-word; max-width: 60rem; }
 tr.variance td { color: #444; } tr.baseline td { font-weight: 600; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 1.2rem; }
+.metric-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 0 1.5rem; }
 figure { margin: 0; border: 1px solid #e1e4e8; padding: .6rem; background: #fff; }
 figure img { width: 100%; height: auto; display: block; }
 figcaption { font-size: .85rem; color: #444; margin-top: .4rem; }
@@ -135,8 +142,10 @@ def chart_figures(charts: list[Path], captions: dict[str, str]) -> str:
     for chart in map(Path, charts):
         if chart.suffix.lower() in (".svg", ".png") and (chart.stem not in chosen or chart.suffix.lower() == ".svg"):
             chosen[chart.stem] = chart
+    # Known charts in caption order, then any others in the order given.
+    order = {stem: i for i, stem in enumerate(captions)}
     figures = []
-    for stem, chart in chosen.items():
+    for stem, chart in sorted(chosen.items(), key=lambda item: order.get(item[0], len(order))):
         mime = "image/svg+xml" if chart.suffix.lower() == ".svg" else "image/png"
         data = base64.b64encode(chart.read_bytes()).decode("ascii")
         caption = captions.get(stem, stem.replace("_", " "))
@@ -156,10 +165,13 @@ def html_page(title: str, subtitle: str, sections: list[tuple[str, str]]) -> str
 
 
 def key_figures(summary: pd.DataFrame) -> str:
-    columns = [c for c in KEY_FIGURES if c in summary.columns]
-    rows = [[format_value(column_kind(c), record[c]) for c in columns] for record in summary.to_dict("records")]
-    return html_table([KEY_FIGURES[c] for c in columns], rows, numeric=set(range(len(columns))),
-                      table_id="summary-table")
+    html = ""
+    for name, labels in KEY_FIGURES.items():
+        columns = [c for c in labels if c in summary.columns]
+        rows = [[format_value(column_kind(c), r[c]) for c in columns] for r in summary.to_dict("records")]
+        html += f"<h3>{name.capitalize()}</h3>" + html_table(
+            [labels[c] for c in columns], rows, numeric=set(range(len(columns))), table_id=f"summary-{name}")
+    return html
 
 
 def _read_json(path: Path) -> dict | None:

@@ -1,0 +1,125 @@
+"""Scenarios side by side, seed ensembles, and many runs in parallel on one machine."""
+from __future__ import annotations
+
+import re
+import zipfile
+
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import new_workdir, snakemake
+
+WORKFORCE_EVENTS = ("hire", "termination", "promotion", "raise")
+WORKFORCE_COLUMNS = ["employee_id", "simulation_year", "employment_status", "detailed_status_code", "level_id",
+                     "current_compensation", "prorated_compensation", "termination_date"]
+
+
+def _run(workdir, scenarios, seeds, end=2027, size=600, extra=None, *args):
+    config = {"census_size": size, "start_year": 2025, "end_year": end,
+              "scenarios": "[" + ",".join(scenarios) + "]", "seeds": "[" + ",".join(map(str, seeds)) + "]"}
+    config.update(extra or {})
+    return snakemake(workdir, *args, config=config)
+
+
+def _parquet(run_dir, name, columns="*"):
+    return duckdb.sql(f"select {columns} from read_parquet('{run_dir}/years/*/{name}.parquet') order by all").df()
+
+
+@pytest.fixture(scope="module")
+def two_scenarios(tmp_path_factory):
+    workdir = new_workdir(tmp_path_factory.mktemp("scenarios"))
+    result = _run(workdir, ["baseline", "richer_match"], [42], size=1500)
+    return workdir, result
+
+
+def test_scenarios_differing_in_match_share_the_workforce(two_scenarios):
+    workdir, _ = two_scenarios
+    base, rich = workdir / "results" / "baseline" / "seed_42", workdir / "results" / "richer_match" / "seed_42"
+    columns = "employee_id, simulation_year, event_type, event_category, effective_date, compensation_after"
+    for name, select in (("events", columns), ("snapshot", ", ".join(WORKFORCE_COLUMNS))):
+        a = _parquet(base, name, select)
+        b = _parquet(rich, name, select)
+        if name == "events":
+            a, b = a[a.event_type.isin(WORKFORCE_EVENTS)], b[b.event_type.isin(WORKFORCE_EVENTS)]
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+    summary_a = pd.read_csv(base / "summary.csv")
+    summary_b = pd.read_csv(rich / "summary.csv")
+    assert (summary_b.employer_match > summary_a.employer_match).all()
+    assert (summary_b.net_employer_cost != summary_a.net_employer_cost).all()
+    assert (summary_a.end_headcount == summary_b.end_headcount).all()
+
+
+def test_comparison_report_names_the_match_as_the_only_difference(two_scenarios):
+    workdir, _ = two_scenarios
+    out = workdir / "results" / "comparison" / "seed_42"
+    html = (out / "comparison.html").read_text()
+    tables = pd.read_csv(out / "comparison_tables.csv")
+    assert {"employer_match", "net_employer_cost", "end_headcount"} <= set(tables.metric)
+    match = tables[(tables.metric == "employer_match") & (tables.row == "variance")]
+    assert (match.drop(columns=["metric", "row"]).astype(float) > 0).all(axis=None)
+    headcount = tables[(tables.metric == "end_headcount") & (tables.row == "variance")]
+    assert (headcount.drop(columns=["metric", "row"]).astype(float) == 0).all(axis=None)
+    # the configuration differences listed are all match keys
+    keys = set(re.findall(r"<code>([a-z_.0-9]+)</code>", html))
+    assert keys and all(k.startswith("employer_match.") for k in keys), keys
+    assert "employer_match.active_formula" in keys
+
+
+def test_changing_one_overlay_reruns_only_that_scenario(two_scenarios):
+    workdir, _ = two_scenarios
+    overlay = workdir / "config" / "scenarios" / "richer_match.yaml"
+    overlay.write_text(overlay.read_text().replace("max_match_percentage: 0.06", "max_match_percentage: 0.05"))
+    dry = _run(workdir, ["baseline", "richer_match"], [42], 2027, 1500, None, "--dry-run")
+    output = dry.stdout + dry.stderr
+    assert "richer_match/seed_42/simulation.duckdb" in output
+    assert "baseline/seed_42/simulation.duckdb" not in output
+    assert "wildcards: scenario=baseline" not in output
+
+
+def test_snakemake_report_zip(two_scenarios, tmp_path):
+    workdir, _ = two_scenarios
+    # restore the overlay edited by the previous test so the report describes finished runs
+    overlay = workdir / "config" / "scenarios" / "richer_match.yaml"
+    overlay.write_text(overlay.read_text().replace("max_match_percentage: 0.05", "max_match_percentage: 0.06"))
+    report = workdir / "report.zip"
+    _run(workdir, ["baseline", "richer_match"], [42], 2027, 1500, {}, "--report", str(report))
+    with zipfile.ZipFile(report) as archive:
+        names = archive.namelist()
+    assert any(n.endswith("report.html") for n in names)
+    assert any(n.endswith("comparison.html") for n in names)
+    assert any(n.endswith("workbook.xlsx") for n in names)
+    assert any(n.endswith("headcount.svg") for n in names)
+
+
+def test_ensemble_labels_deterministic_and_varying_metrics(tmp_path):
+    workdir = new_workdir(tmp_path)
+    _run(workdir, ["baseline"], list(range(1, 11)), 2027, 500)
+    ensemble = workdir / "results" / "baseline" / "ensemble"
+    table = pd.read_csv(ensemble / "ensemble_summary.csv")
+    spread = pd.read_csv(ensemble / "ensemble_spread.csv").set_index("metric").spread
+    assert spread["end_headcount"] == "deterministic"
+    assert (table[table.metric == "end_headcount"].sd == 0).all()
+    assert (table[table.metric == "end_headcount"].n_seeds == 10).all()
+    for metric in ("participation_rate", "net_employer_cost", "employer_match", "hires_level_1",
+                   "terminations_tenure_<2"):
+        assert spread[metric] == "varies across seeds", metric
+        rows = table[table.metric == metric]
+        assert (rows.p10 <= rows.p50).all() and (rows.p50 <= rows.p90).all()
+    assert (ensemble / "ensemble_bands.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_eight_runs_in_parallel_equal_each_run_alone(tmp_path):
+    """2 scenarios x 4 seeds x 5 years with --cores 2: no DuckDB lock error, and each run's
+    events and snapshots equal the same run made on its own."""
+    together = new_workdir(tmp_path / "together")
+    result = _run(together, ["baseline", "richer_match"], [1, 2, 3, 4], 2029, 300)
+    assert "lock" not in (result.stdout + result.stderr).lower()
+    for scenario in ("baseline", "richer_match"):
+        for seed in (1, 2, 3, 4):
+            alone = new_workdir(tmp_path / f"alone_{scenario}_{seed}")
+            _run(alone, [scenario], [seed], 2029, 300)
+            for name in ("events", "snapshot"):
+                a = _parquet(together / "results" / scenario / f"seed_{seed}", name)
+                b = _parquet(alone / "results" / scenario / f"seed_{seed}", name)
+                pd.testing.assert_frame_equal(a, b)

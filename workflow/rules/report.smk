@@ -1,0 +1,70 @@
+rule run_report:
+    input:
+        summary=f"{RESULTS}/{{scenario}}/seed_{{seed}}/summary.csv",
+        metadata=f"{RESULTS}/{{scenario}}/seed_{{seed}}/run_metadata.json",
+    output:
+        html=report(
+            f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/report.html",
+            caption="../report/run_report.rst",
+            category="Run reports",
+            labels={"scenario": "{scenario}", "seed": "{seed}", "file": "HTML report"},
+        ),
+        workbook=report(
+            f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/workbook.xlsx",
+            caption="../report/workbook.rst",
+            category="Run reports",
+            labels={"scenario": "{scenario}", "seed": "{seed}", "file": "workbook"},
+        ),
+        charts=report(
+            multiext(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/charts/headcount", ".png", ".svg")
+            + multiext(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/charts/pay", ".png", ".svg")
+            + multiext(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/charts/participation", ".png", ".svg")
+            + multiext(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/charts/employer_cost", ".png", ".svg"),
+            caption="../report/run_charts.rst",
+            category="Charts",
+            labels={"scenario": "{scenario}", "seed": "{seed}"},
+        ),
+    log:
+        "logs/{scenario}/seed_{seed}/run_report.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    run:
+        run_report_job(input, output, wildcards, log)
+
+
+rule scenario_comparison:
+    input:
+        summaries=comparison_run_summaries,
+    output:
+        html=report(
+            f"{RESULTS}/comparison/seed_{{seed}}/comparison.html",
+            caption="../report/comparison_report.rst",
+            category="Scenario comparison",
+            labels={"seed": "{seed}", "file": "comparison report"},
+        ),
+        tables=report(
+            f"{RESULTS}/comparison/seed_{{seed}}/comparison_tables.csv",
+            caption="../report/comparison_tables.rst",
+            category="Scenario comparison",
+            labels={"seed": "{seed}", "file": "comparison tables"},
+        ),
+        charts=report(
+            expand(
+                f"{RESULTS}/comparison/seed_{{{{seed}}}}/charts/comparison_{{metric}}.{{ext}}",
+                metric=COMPARISON_METRICS,
+                ext=("png", "svg"),
+            ),
+            caption="../report/comparison_chart.rst",
+            category="Scenario comparison",
+            labels={"seed": "{seed}"},
+        ),
+    log:
+        "logs/comparison/seed_{seed}.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    run:
+        comparison_job(input, output, wildcards, log)

@@ -1,0 +1,173 @@
+"""Scenario comparison: per-metric variance tables, configuration differences, HTML report and CSV."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from html_report import chart_figures, column_kind, format_value, html_page, html_table, key_value_table
+
+# metric -> how the "period" column aggregates the years
+METRICS = {
+    "end_headcount": "last", "hires": "sum", "total_terminations": "sum", "total_compensation": "sum",
+    "average_compensation": "mean", "participation_rate": "mean", "average_deferral_rate": "mean",
+    "employee_deferrals": "sum", "employer_match": "sum", "employer_core": "sum", "forfeitures": "sum",
+    "net_employer_cost": "sum", "employer_cost_share_of_payroll": "mean",
+}
+PERIOD = "period"
+NOT_SET = "(not set)"  # config value of a key that one side does not have
+COMPARISON_CAPTIONS = {
+    "comparison_end_headcount": "Year-end headcount, one line per scenario.",
+    "comparison_participation_rate": "Participation rate of eligible actives, one line per scenario.",
+    "comparison_net_employer_cost": "Net employer cost (match + core - forfeitures), one line per scenario.",
+    "comparison_average_compensation": "Average compensation, one line per scenario.",
+}
+
+
+def _series(summary: pd.DataFrame, metric: str, years: list[int]) -> pd.Series:
+    if metric not in summary.columns:  # e.g. a summary from before the plan model: blank, not an error
+        return pd.Series(float("nan"), index=[*years, PERIOD])
+    values = summary.assign(simulation_year=summary["simulation_year"].astype(int)) \
+        .set_index("simulation_year")[metric].astype(float).reindex(years)
+    how = METRICS[metric]
+    present = values.dropna()
+    period = (present.iloc[-1] if len(present) else float("nan")) if how == "last" else \
+        (present.sum() if how == "sum" else present.mean())
+    return pd.concat([values, pd.Series({PERIOD: period})])
+
+
+def compare_summaries(summaries: dict[str, pd.DataFrame], baseline: str) -> dict[str, pd.DataFrame]:
+    """Per metric: rows <baseline>, then per other scenario <scenario>, variance, variance %; columns years + period.
+
+    variance = scenario - baseline; variance % = 100 * variance / baseline (NaN where the baseline is 0).
+    period = sum over years for flows and money, mean for rates and averages, last year for end_headcount.
+    """
+    if baseline not in summaries:
+        raise KeyError(f"baseline scenario {baseline!r} not among {list(summaries)}")
+    years = sorted({int(y) for frame in summaries.values() for y in frame["simulation_year"]})
+    tables = {}
+    for metric in METRICS:
+        base = _series(summaries[baseline], metric, years)
+        rows, labels = [base], [baseline]
+        for scenario, frame in summaries.items():
+            if scenario == baseline:
+                continue
+            values = _series(frame, metric, years)
+            variance = values - base
+            rows += [values, variance, 100 * variance / base.where(base != 0)]
+            labels += [scenario, "variance", "variance %"]
+        table = pd.DataFrame(rows, index=pd.Index(labels, name="row"))
+        table.columns = [*years, PERIOD]
+        tables[metric] = table
+    return tables
+
+
+def flatten(config: dict, prefix: str = "") -> dict[str, object]:
+    """Nested dicts to dotted keys; lists stay values; an empty dict is kept as a value."""
+    flat: dict[str, object] = {}
+    for key, value in config.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def config_differences(configs: dict[str, dict], baseline: str) -> list[dict]:
+    """Rows {key, baseline_value, scenario, scenario_value} for each key whose value differs from the baseline's.
+
+    A key missing on one side has the value NOT_SET there.
+    """
+    base = flatten(configs[baseline])
+    rows = []
+    for scenario, config in configs.items():
+        if scenario == baseline:
+            continue
+        flat = flatten(config)
+        for key in sorted(base.keys() | flat.keys()):
+            left, right = base.get(key, NOT_SET), flat.get(key, NOT_SET)
+            # True == 1 in Python, yet a flag turned into a number is a difference.
+            if left != right or isinstance(left, bool) != isinstance(right, bool):
+                rows.append({"key": key, "baseline_value": left, "scenario": scenario, "scenario_value": right})
+    return rows
+
+
+def _row_format(metric: str, label: str) -> tuple[str, bool]:
+    kind = column_kind(metric)
+    if label == "variance":
+        return ("points" if kind == "rate" else kind), True
+    if label == "variance %":
+        return "pct", True
+    return kind, False
+
+
+def metric_table_html(metric: str, table: pd.DataFrame) -> str:
+    headers = ["", *(str(c) for c in table.columns)]
+    rows, classes = [], []
+    for i, (label, values) in enumerate(table.iterrows()):
+        kind, signed = _row_format(metric, label)
+        rows.append([label, *(format_value(kind, v, signed) for v in values)])
+        classes.append("baseline" if i == 0 else ("variance" if label.startswith("variance") else ""))
+    return html_table(headers, rows, numeric=set(range(1, len(headers))), row_classes=classes,
+                      table_id=f"metric-{metric}")
+
+
+def _config_value(value: object) -> str:
+    if isinstance(value, str) and value == NOT_SET:
+        return NOT_SET
+    return json.dumps(value, default=str)
+
+
+def differences_html(differences: list[dict]) -> str:
+    if not differences:
+        return "<p>The scenarios use the same configuration.</p>"
+    rows = [[d["key"], _config_value(d["baseline_value"]), d["scenario"], _config_value(d["scenario_value"])]
+            for d in differences]
+    return html_table(["key", "baseline value", "scenario", "scenario value"], rows,
+                      cell_class={0: "key", 1: "wrap", 3: "wrap"}, table_id="config-differences")
+
+
+def render_comparison_report(summaries: dict[str, pd.DataFrame], baseline: str, differences: list[dict],
+                             charts: list[Path], metadata: dict) -> str:
+    tables = compare_summaries(summaries, baseline)
+    others = [s for s in summaries if s != baseline]
+    metric_html = '<div class="metric-grid">' + "".join(
+        f"<div><h3>{metric.replace('_', ' ').capitalize()} <small>(period: {METRICS[metric]})</small></h3>"
+        + metric_table_html(metric, table) + "</div>" for metric, table in tables.items()) + "</div>"
+    sections = [
+        ("Configuration differences", "<p>What each scenario changes relative to the baseline "
+         "(flattened config keys).</p>" + differences_html(differences)),
+        ("Charts", chart_figures(charts, COMPARISON_CAPTIONS)),
+        ("Metrics by year", "<p>variance = scenario - baseline (rates in percentage points); "
+         "variance % is relative to the baseline (blank where the baseline is 0). Period: sum over the years "
+         "for flows and money, mean for rates and averages, last year for the year-end headcount.</p>"
+         + metric_html),
+        ("Run metadata", key_value_table(metadata, "run-metadata")),
+    ]
+    title = f"Scenario comparison: {', '.join(others) or 'no other scenario'} vs {baseline}"
+    years = sorted({int(y) for f in summaries.values() for y in f["simulation_year"]})
+    subtitle = f"Simulation years {years[0]}-{years[-1]}" if years else "No simulated years"
+    return html_page(title, subtitle, sections)
+
+
+def write_comparison_report(summaries: dict[str, pd.DataFrame], baseline: str, differences: list[dict],
+                            charts: list[Path], metadata: dict, path: Path) -> Path:
+    """One self-contained HTML file: configuration differences, overlay charts, per-metric tables, metadata."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_comparison_report(summaries, baseline, differences, charts, metadata), encoding="utf-8")
+    return path
+
+
+def write_comparison_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> Path:
+    """out_dir/comparison_tables.csv: every metric table stacked, columns metric, row, years..., period."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stacked = pd.concat([table.reset_index().assign(metric=metric) for metric, table in tables.items()],
+                        ignore_index=True)
+    stacked = stacked[["metric", "row", *(c for c in stacked.columns if c not in ("metric", "row"))]]
+    path = out_dir / "comparison_tables.csv"
+    stacked.to_csv(path, index=False, na_rep="")
+    return path
