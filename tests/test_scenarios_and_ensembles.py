@@ -61,7 +61,9 @@ def test_comparison_report_names_the_match_as_the_only_difference(two_scenarios)
     headcount = tables[(tables.metric == "end_headcount") & (tables.row == "variance")]
     assert (headcount.drop(columns=["metric", "row"]).astype(float) == 0).all(axis=None)
     # the configuration differences listed are all match keys
-    keys = set(re.findall(r"<code>([a-z_.0-9]+)</code>", html))
+    section = html[html.index("Configuration differences"):]
+    section = section[:section.index("<h2", 10)]
+    keys = set(re.findall(r"<td class=\"key\">([^<]+)</td>", section))
     assert keys and all(k.startswith("employer_match.") for k in keys), keys
     assert "employer_match.active_formula" in keys
 
