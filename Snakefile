@@ -14,6 +14,17 @@ include: "workflow/rules/summary.smk"
 include: "workflow/rules/report.smk"
 
 
+# Cheap steps run on the submitting machine, not as cluster jobs.
+localrules:
+    all,
+    generate_census,
+    prepare_census,
+    run_summary,
+    seed_ensemble,
+    run_report,
+    scenario_comparison,
+
+
 rule all:
     default_target: True
     input:

@@ -67,8 +67,11 @@ def snakemake(workdir: Path, *args: str, config: dict | None = None, check: bool
 
 
 def simulate(workdir: Path, *, size: int = 2000, start: int = 2025, end: int = 2027, seed: int = 42,
-             scenario: str = "baseline", extra: dict | None = None, check: bool = True) -> Run:
-    config = {"census_size": size, "start_year": start, "end_year": end, "seed": seed, "scenarios": f"[{scenario}]"}
+             scenario: str = "baseline", extra: dict | None = None, check: bool = True,
+             reports: bool = False) -> Run:
+    # reports (matplotlib, ~1.5 s a run) only where a test looks at them
+    config = {"census_size": size, "start_year": start, "end_year": end, "seed": seed, "scenarios": f"[{scenario}]",
+              "reports": reports}
     config.update(extra or {})
     result = snakemake(workdir, config=config, check=check)
     return Run(workdir, scenario, seed, list(range(start, end + 1)), result)

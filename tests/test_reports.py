@@ -29,7 +29,7 @@ METADATA = {"config_hash": "abc123", "seed": 42, "years": "2025-2027", "census_f
 
 @pytest.fixture(scope="session")
 def report_run(tmp_path_factory) -> Run:
-    return simulate(new_workdir(tmp_path_factory.mktemp("reports")), size=1500, end=2027)
+    return simulate(new_workdir(tmp_path_factory.mktemp("reports")), size=1500, end=2027, reports=True)
 
 
 @pytest.fixture(scope="session")

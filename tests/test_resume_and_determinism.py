@@ -21,7 +21,7 @@ def _frames(run) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_second_run_does_nothing(three_year_run):
     result = snakemake(three_year_run.workdir, config={
-        "census_size": 2000, "start_year": 2025, "end_year": 2027, "seed": 42, "scenarios": "[baseline]"})
+        "census_size": 2000, "start_year": 2025, "end_year": 2027, "seed": 42, "scenarios": "[baseline]", "reports": False})
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
@@ -44,7 +44,7 @@ def test_same_seed_gives_identical_outputs_and_another_seed_differs(three_year_r
 def test_sigkill_in_a_later_year_resumes_there_and_matches(three_year_run, tmp_path):
     workdir = new_workdir(tmp_path / "killed")
     command = [str(BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--cores", "2", "--config",
-               "census_size=2000", "start_year=2025", "end_year=2027", "seed=42", "scenarios=[baseline]"]
+               "census_size=2000", "start_year=2025", "end_year=2027", "seed=42", "scenarios=[baseline]", "reports=false"]
     process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     run_dir = workdir / "results" / "baseline" / "seed_42"
@@ -77,7 +77,7 @@ def test_deleting_one_year_reruns_it_and_later_years_only(tmp_path, three_year_r
     for name in ("state.parquet", "events.parquet", "snapshot.parquet", "summary.json"):
         run.year_file(2026, name).unlink()
     dry = snakemake(workdir, "--dry-run", config={
-        "census_size": 2000, "start_year": 2025, "end_year": 2027, "seed": 42, "scenarios": "[baseline]"})
+        "census_size": 2000, "start_year": 2025, "end_year": 2027, "seed": 42, "scenarios": "[baseline]", "reports": False})
     output = dry.stdout + dry.stderr
     table = output[output.index("Job stats"):]
     counts = dict(line.split() for line in table.splitlines()[3:8] if len(line.split()) == 2)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import pandas as pd
@@ -17,7 +18,8 @@ WORKFORCE_COLUMNS = ["employee_id", "simulation_year", "employment_status", "det
 
 def _run(workdir, scenarios, seeds, end=2027, size=600, extra=None, *args):
     config = {"census_size": size, "start_year": 2025, "end_year": end,
-              "scenarios": "[" + ",".join(scenarios) + "]", "seeds": "[" + ",".join(map(str, seeds)) + "]"}
+              "scenarios": "[" + ",".join(scenarios) + "]", "seeds": "[" + ",".join(map(str, seeds)) + "]",
+              "reports": False}
     config.update(extra or {})
     return snakemake(workdir, *args, config=config)
 
@@ -29,7 +31,7 @@ def _parquet(run_dir, name, columns="*"):
 @pytest.fixture(scope="module")
 def two_scenarios(tmp_path_factory):
     workdir = new_workdir(tmp_path_factory.mktemp("scenarios"))
-    result = _run(workdir, ["baseline", "richer_match"], [42], size=1500)
+    result = _run(workdir, ["baseline", "richer_match"], [42], 2027, 1500, {"reports": True})
     return workdir, result
 
 
@@ -72,7 +74,7 @@ def test_changing_one_overlay_reruns_only_that_scenario(two_scenarios):
     workdir, _ = two_scenarios
     overlay = workdir / "config" / "scenarios" / "richer_match.yaml"
     overlay.write_text(overlay.read_text().replace("max_match_percentage: 0.06", "max_match_percentage: 0.05"))
-    dry = _run(workdir, ["baseline", "richer_match"], [42], 2027, 1500, None, "--dry-run")
+    dry = _run(workdir, ["baseline", "richer_match"], [42], 2027, 1500, {"reports": True}, "--dry-run")
     output = dry.stdout + dry.stderr
     assert "richer_match/seed_42/simulation.duckdb" in output
     assert "baseline/seed_42/simulation.duckdb" not in output
@@ -85,7 +87,7 @@ def test_snakemake_report_zip(two_scenarios, tmp_path):
     overlay = workdir / "config" / "scenarios" / "richer_match.yaml"
     overlay.write_text(overlay.read_text().replace("max_match_percentage: 0.05", "max_match_percentage: 0.06"))
     report = workdir / "report.zip"
-    _run(workdir, ["baseline", "richer_match"], [42], 2027, 1500, {}, "--report", str(report))
+    _run(workdir, ["baseline", "richer_match"], [42], 2027, 1500, {"reports": True}, "--report", str(report))
     with zipfile.ZipFile(report) as archive:
         names = archive.namelist()
     assert any(n.endswith("report.html") for n in names)
@@ -117,11 +119,19 @@ def test_eight_runs_in_parallel_equal_each_run_alone(tmp_path):
     together = new_workdir(tmp_path / "together")
     result = _run(together, ["baseline", "richer_match"], [1, 2, 3, 4], 2029, 300)
     assert "lock" not in (result.stdout + result.stderr).lower()
-    for scenario in ("baseline", "richer_match"):
-        for seed in (1, 2, 3, 4):
-            alone = new_workdir(tmp_path / f"alone_{scenario}_{seed}")
-            _run(alone, [scenario], [seed], 2029, 300)
-            for name in ("events", "snapshot"):
-                a = _parquet(together / "results" / scenario / f"seed_{seed}", name)
-                b = _parquet(alone / "results" / scenario / f"seed_{seed}", name)
-                pd.testing.assert_frame_equal(a, b)
+    runs = [(scenario, seed) for scenario in ("baseline", "richer_match") for seed in (1, 2, 3, 4)]
+
+    def run_alone(run):
+        scenario, seed = run
+        alone = new_workdir(tmp_path / f"alone_{scenario}_{seed}")
+        _run(alone, [scenario], [seed], 2029, 300)
+        return alone
+
+    # separate Snakemake processes, two at a time (2 cores)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        alone_dirs = dict(zip(runs, pool.map(run_alone, runs)))
+    for (scenario, seed), alone in alone_dirs.items():
+        for name in ("events", "snapshot"):
+            a = _parquet(together / "results" / scenario / f"seed_{seed}", name)
+            b = _parquet(alone / "results" / scenario / f"seed_{seed}", name)
+            pd.testing.assert_frame_equal(a, b)

@@ -29,8 +29,7 @@ SEEDS = [1, 2]
 YEARS = [2025, 2026, 2027]
 RUN_CONFIG = [f"scenarios=[{','.join(SCENARIOS)}]", f"seeds=[{','.join(map(str, SEEDS))}]",
               f"start_year={YEARS[0]}", f"end_year={YEARS[-1]}", "census_size=800"]
-# The test cluster has no accounting (no sacct, no accounts) and short jobs: see
-# /work/shared/reference/local-slurm.md and docs/cluster.md.
+# The test cluster has no accounting (no sacct, no accounts) and short jobs (docs/cluster.md).
 TEST_CLUSTER_ARGS = ["--slurm-no-account", "--slurm-status-command", "squeue",
                      "--slurm-init-seconds-before-status-checks", "1"]
 RUN_TIMEOUT = 600
@@ -66,18 +65,22 @@ class WorkflowRun:
                                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.started = time.monotonic()
 
-    def wait(self, deadline: float):
+    def poll(self) -> bool:
+        """True once the run has ended (and records its exit status and wall time)."""
+        if self.returncode is None and self.process.poll() is not None:
+            self.returncode = self.process.returncode
+            self.seconds = time.monotonic() - self.started
+        return self.returncode is not None
+
+    def kill(self):
+        # SIGTERM lets the SLURM executor cancel its jobs (scancel) before exiting
+        os.killpg(self.process.pid, signal.SIGTERM)
         try:
-            self.returncode = self.process.wait(timeout=max(1.0, deadline - time.monotonic()))
+            self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            # SIGTERM lets the SLURM executor cancel its jobs (scancel) before exiting
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-            self.returncode = -1
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.returncode = -1
         self.seconds = time.monotonic() - self.started
 
     def failure(self, what: str) -> str:
@@ -160,8 +163,11 @@ def runs(slurm_cluster, tmp_path_factory) -> dict[str, WorkflowRun]:
     for run in all_runs.values():
         run.start()
     deadline = time.monotonic() + RUN_TIMEOUT
+    while not all([run.poll() for run in all_runs.values()]) and time.monotonic() < deadline:
+        time.sleep(0.5)
     for run in all_runs.values():
-        run.wait(deadline)
+        if not run.poll():
+            run.kill()
     for run in all_runs.values():
         print(f"{run.name}: exit {run.returncode} after {run.seconds:.0f} s")
     return all_runs

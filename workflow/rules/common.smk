@@ -11,6 +11,11 @@ sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 import sim_config  # noqa: E402
 import sim_io  # noqa: E402
 
+# `--config reports=false` arrives as text; accept true/false spelled either way
+for _key in ("reports",):
+    if isinstance(config.get(_key), str) and config[_key].lower() in ("true", "false"):
+        config[_key] = config[_key].lower() == "true"
+
 validate(config, "../schemas/config.schema.yaml")
 
 DBT_PROJECT = REPO / "dbt"
@@ -95,9 +100,10 @@ def run_targets():
         scenario=SCENARIOS,
         seed=SEEDS,
     )
-    targets += expand(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/report.html", scenario=SCENARIOS, seed=SEEDS)
-    if len(SCENARIOS) > 1:
-        targets += expand(f"{RESULTS}/comparison/seed_{{seed}}/comparison.html", seed=SEEDS)
+    if config["reports"]:
+        targets += expand(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/report.html", scenario=SCENARIOS, seed=SEEDS)
+        if len(SCENARIOS) > 1:
+            targets += expand(f"{RESULTS}/comparison/seed_{{seed}}/comparison.html", seed=SEEDS)
     if len(SEEDS) > 1:
         targets += expand(f"{RESULTS}/{{scenario}}/ensemble/ensemble_summary.csv", scenario=SCENARIOS)
     return targets
@@ -198,7 +204,7 @@ def foundation_job(input, output, params, wildcards, log):
         log=sim_io.JobLog(log[0]),
     )
     warning = UNUSED_KEYS[wildcards.scenario]
-    Path(output.unused_keys).write_text(warning + "\n" if warning else "")
+    Path(output.unused_keys).write_text(f"{warning}\n" if warning else "")
 
 
 def year_job(input, output, params, wildcards, log):
