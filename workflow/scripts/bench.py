@@ -30,7 +30,8 @@ _PEAK_RSS_WRAPPER = (
 )
 
 
-def run_once(size: int, start: int, end: int, cores: int, workdir: Path) -> dict:
+def run_once(size: int, start: int, end: int, cores: int, workdir: Path, reports: bool = False,
+             scenarios: tuple[str, ...] = ("baseline",), seeds: tuple[int, ...] = (42,)) -> dict:
     shutil.copytree(REPO / "config", workdir / "config")
     # the census is generated outside the timed run, as a user's census would be given
     census = workdir / f"census_{size}.parquet"
@@ -38,7 +39,8 @@ def run_once(size: int, start: int, end: int, cores: int, workdir: Path) -> dict
                     "--size", str(size), "--seed", "20241231", "--as-of", f"{start - 1}-12-31",
                     "--out", str(census)], check=True, capture_output=True)
     command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--cores", str(cores), "--config",
-               f"census={census}", f"start_year={start}", f"end_year={end}"]
+               f"census={census}", f"start_year={start}", f"end_year={end}", f"reports={reports}",
+               "scenarios=[" + ",".join(scenarios) + "]", "seeds=[" + ",".join(map(str, seeds)) + "]"]
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", _PEAK_RSS_WRAPPER, *command], cwd=workdir,
                             capture_output=True, text=True)
@@ -46,7 +48,7 @@ def run_once(size: int, start: int, end: int, cores: int, workdir: Path) -> dict
     if result.returncode != 0:
         raise RuntimeError(f"benchmark run failed:\n{result.stderr[-4000:]}")
     peak_kib = int(result.stderr.strip().splitlines()[-1].split()[-1])
-    run_dir = workdir / "results" / "baseline" / "seed_42"
+    run_dir = workdir / "results" / scenarios[0] / f"seed_{seeds[0]}"
     foundation = json.loads((run_dir / "foundation.json").read_text())
     years = [json.loads((run_dir / "years" / str(y) / "summary.json").read_text()) for y in range(start, end + 1)]
     dbt_runs = foundation["dbt"]
@@ -80,12 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/bench.json")
+    parser.add_argument("--no-extras", action="store_true",
+                        help="skip the report-overhead and 2 scenarios x 4 seeds measurements")
     args = parser.parse_args(argv)
 
     report = {"years": args.end - args.start + 1, "cores": args.cores, "repeats": args.repeats, "sizes": {}}
     lines = [f"{'employees':>10} {'wall s':>8} {'per year s':>10} {'foundation s':>12} {'dbt parse s':>11} "
              f"{'dbt SQL s':>9} {'dbt nodes s':>11} {'other s':>8} {'peak MB':>8} {'events':>9}"]
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in (int(s) for s in args.sizes.split(",")):  # tables only: the simulation itself
         runs = []
         for _ in range(args.repeats):
             with tempfile.TemporaryDirectory(prefix=f"bench_{size}_") as tmp:
@@ -103,6 +107,31 @@ def main(argv: list[str] | None = None) -> int:
                      f"{summary['dbt_sql_seconds']:>9.2f} {summary['dbt_node_overhead_seconds']:>11.2f} "
                      f"{summary['outside_jobs_seconds']:>8.2f} {summary['peak_rss_mb']:>8.0f} "
                      f"{int(summary['events']):>9}")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if not args.no_extras:
+        # reports (charts, workbook, HTML) on the largest size: their share of the wall time
+        largest = max(sizes)
+        with_reports = []
+        for _ in range(args.repeats):
+            with tempfile.TemporaryDirectory(prefix=f"bench_reports_{largest}_") as tmp:
+                with_reports.append(run_once(largest, args.start, args.end, args.cores, Path(tmp), reports=True))
+        base = report["sizes"][str(largest)]["wall_seconds"]
+        wall = statistics.median(r["wall_seconds"] for r in with_reports)
+        report["reports_overhead"] = {"employees": largest, "wall_seconds_without": base,
+                                      "wall_seconds_with": round(wall, 3),
+                                      "added_share": round(wall / base - 1, 4)}
+        lines.append(f"reports on {largest}: {wall:.1f} s vs {base:.1f} s without (+{wall / base - 1:.1%})")
+        # 2 scenarios x 4 seeds on the smallest size versus 8 single runs
+        smallest = min(sizes)
+        with tempfile.TemporaryDirectory(prefix="bench_ensemble_") as tmp:
+            eight = run_once(smallest, args.start, args.end, args.cores, Path(tmp),
+                             scenarios=("baseline", "richer_match"), seeds=(1, 2, 3, 4))
+        single = report["sizes"][str(smallest)]["wall_seconds"]
+        report["two_scenarios_four_seeds"] = {"employees": smallest, "wall_seconds": round(eight["wall_seconds"], 3),
+                                              "single_run_wall_seconds": single,
+                                              "ratio_to_eight_single_runs": round(eight["wall_seconds"] / (8 * single), 4)}
+        lines.append(f"2 scenarios x 4 seeds at {smallest}: {eight['wall_seconds']:.1f} s vs 8 x {single:.1f} s "
+                     f"= {8 * single:.1f} s ({eight['wall_seconds'] / (8 * single):.0%})")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
