@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+CLUSTER_SCRIPTS = REPO / "tests" / "cluster"
 
 
 @dataclass
@@ -81,3 +83,35 @@ def simulate(workdir: Path, *, size: int = 2000, start: int = 2025, end: int = 2
 def three_year_run(tmp_path_factory) -> Run:
     """2,000 generated employees, 2025-2027, seed 42: shared by the invariant tests."""
     return simulate(new_workdir(tmp_path_factory.mktemp("three_year")))
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster():
+    """A running one-node SLURM (tests/cluster/start_slurm.sh installs and starts it);
+    stops only the daemons this fixture started."""
+    try:
+        result = subprocess.run(["bash", str(CLUSTER_SCRIPTS / "start_slurm.sh")], capture_output=True, text=True,
+                                stdin=subprocess.DEVNULL, timeout=900,
+                                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    except subprocess.TimeoutExpired as error:
+        pytest.fail(f"tests/cluster/start_slurm.sh timed out:\n{error.stdout}\n{error.stderr}")
+    if result.returncode != 0:
+        pytest.fail(f"tests/cluster/start_slurm.sh failed ({result.returncode}); SLURM is needed for this test:\n"
+                    f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+    started = re.findall(r"^started:(.*)$", result.stdout, re.MULTILINE)
+    daemons = started[-1].split() if started else []
+    try:
+        yield daemons
+    finally:
+        if daemons:
+            subprocess.run(["bash", str(CLUSTER_SCRIPTS / "stop_slurm.sh"), *daemons], capture_output=True,
+                           text=True, timeout=120)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def slurm_controller_when_installed(request):
+    """With SLURM installed but its controller down, every snakemake start waits 10 s:
+    the SLURM executor plugin asks `scontrol show config` when it is imported. Where
+    SLURM is installed (CI installs it for tests/test_slurm.py), run it for the session."""
+    if shutil.which("scontrol") and os.geteuid() == 0:
+        request.getfixturevalue("slurm_cluster")

@@ -23,7 +23,6 @@ import pytest
 
 from conftest import BIN, REPO, new_workdir
 
-CLUSTER_SCRIPTS = REPO / "tests" / "cluster"
 SCENARIOS = ["baseline", "richer_match"]
 SEEDS = [1, 2]
 YEARS = [2025, 2026, 2027]
@@ -121,28 +120,6 @@ def completed_ok(slurm_ids: list[str]) -> dict[str, bool]:
 
 
 # ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def slurm_cluster():
-    """A running one-node SLURM; stops only the daemons this fixture started."""
-    try:
-        result = subprocess.run(["bash", str(CLUSTER_SCRIPTS / "start_slurm.sh")], capture_output=True, text=True,
-                                stdin=subprocess.DEVNULL, timeout=900,
-                                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    except subprocess.TimeoutExpired as error:
-        pytest.fail(f"tests/cluster/start_slurm.sh timed out:\n{error.stdout}\n{error.stderr}")
-    if result.returncode != 0:
-        pytest.fail(f"tests/cluster/start_slurm.sh failed ({result.returncode}); SLURM is needed for this test:\n"
-                    f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
-    started = re.findall(r"^started:(.*)$", result.stdout, re.MULTILINE)
-    daemons = started[-1].split() if started else []
-    try:
-        yield daemons
-    finally:
-        if daemons:
-            subprocess.run(["bash", str(CLUSTER_SCRIPTS / "stop_slurm.sh"), *daemons], capture_output=True,
-                           text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
