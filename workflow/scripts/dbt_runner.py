@@ -152,8 +152,3 @@ def invoke(
         raise DbtError(f"dbt {run.command} failed: {details}")
     return run
 
-
-def forget_manifests() -> None:
-    """Drop cached manifests (tests that edit the project in one process)."""
-    with _LOCK:
-        _MANIFESTS.clear()
