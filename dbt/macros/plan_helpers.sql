@@ -44,12 +44,3 @@ case {{ key_expr }}
   {{ tiers | map(attribute='employee_max') | max if tiers else 0 }}
 {%- endif -%}
 {%- endmacro %}
-
-{# Vested share of a balance after `service` completed years, from a step schedule. #}
-{% macro vested_share(schedule, service) -%}
-case
-  {%- for step in schedule | sort(attribute='years', reverse=true) %}
-  when {{ service }} >= {{ step['years'] }} then {{ step['vested_pct'] }}
-  {%- endfor %}
-  else 0 end
-{%- endmacro %}

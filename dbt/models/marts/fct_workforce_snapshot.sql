@@ -44,8 +44,8 @@ balances as (
         population.employee_id,
         population.match_balance + coalesce(employer.match_amount, 0) as match_balance_end,
         population.core_balance + coalesce(employer.core_amount, 0) as core_balance_end,
-        {{ vested_share(var('vesting_match_schedule'), 'population.current_tenure') }} as vested_pct_match,
-        {{ vested_share(var('vesting_core_schedule'), 'population.current_tenure') }} as vested_pct_core
+        {{ step_lookup(var('vesting_match_schedule'), 'population.current_tenure', 'years', 'vested_pct') }} as vested_pct_match,
+        {{ step_lookup(var('vesting_core_schedule'), 'population.current_tenure', 'years', 'vested_pct') }} as vested_pct_core
     from population
     left join employer using (employee_id)
 ),
