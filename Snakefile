@@ -29,3 +29,11 @@ rule all:
     default_target: True
     input:
         run_targets(),
+
+
+onsuccess:
+    exit_promptly()
+
+
+onerror:
+    exit_promptly()

@@ -1,29 +1,60 @@
 {#
-  A table that holds every simulated year and is (re)written one year at a time:
-  the first build creates it; later builds delete the current year's rows and insert
-  the model's rows directly. Unlike dbt's incremental materialization it writes the
-  rows once (no temporary copy), which halves the cost of the large yearly tables.
+  A model that holds every simulated year, (re)built one year at a time.
+
+  Each build writes the current year's rows as their own table,
+  year_partitions.<model>_<year> (created or replaced, so re-running a year replaces
+  its rows), and the model itself is a view over all of its year tables. Writing a
+  year as a new table is about half the cost of appending it to one multi-year table:
+  DuckDB writes a new table's row groups compressed as it goes, while an append first
+  refills the table's last, partly full row group, which the next checkpoint then
+  rewrites (~0.25 s per model and year at 100,000 employees).
 #}
 {% materialization year_partition, adapter='duckdb' %}
-  {%- set target_relation = this.incorporate(type='table') -%}
+  {%- set target_relation = this.incorporate(type='view') -%}
   {%- set existing_relation = load_cached_relation(this) -%}
+  {%- set partition_schema = config.get('partition_schema', 'year_partitions') -%}
+
+  {%- set year_query -%}
+    select simulation_year from {{ source('sim_input', 'year_context') }}
+  {%- endset -%}
+  {%- set years = run_query(year_query).columns[0].values() -%}
+  {%- if years | length != 1 or years[0] is none -%}
+    {{ exceptions.raise_compiler_error(
+        "year_partition model " ~ this.identifier ~ ": sim_input.year_context must hold exactly one year") }}
+  {%- endif -%}
+  {%- set partition = api.Relation.create(
+        database=this.database, schema=partition_schema,
+        identifier=this.identifier ~ '_' ~ years[0], type='table') -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
-  {% if existing_relation is none %}
-    {% call statement('main') -%}
-      {{ create_table_as(False, target_relation, sql) }}
-    {%- endcall %}
-  {% else %}
-    {% call statement('delete_year') -%}
-      delete from {{ target_relation }}
-      where simulation_year = (select simulation_year from {{ source('sim_input', 'year_context') }})
-    {%- endcall %}
-    {% call statement('main') -%}
-      insert into {{ target_relation }} by name ({{ sql }})
-    {%- endcall %}
+  {% if existing_relation is not none and existing_relation.type != 'view' %}
+    {{ adapter.drop_relation(existing_relation) }}
   {% endif %}
+
+  {% call statement('partition_schema') -%}
+    create schema if not exists {{ partition.include(identifier=False) }}
+  {%- endcall %}
+  {% call statement('main') -%}
+    create or replace table {{ partition }} as ({{ sql }})
+  {%- endcall %}
+
+  {%- set partitions_query -%}
+    select table_name from duckdb_tables()
+    where database_name = '{{ this.database }}' and schema_name = '{{ partition_schema }}'
+      and regexp_full_match(table_name, '{{ this.identifier }}_[0-9]+')
+    order by table_name
+  {%- endset -%}
+  {%- set partitions = run_query(partitions_query).columns[0].values() -%}
+  {% call statement('union_view') -%}
+    {#- schema-qualified only: the view keeps working when the file is attached under another name #}
+    create or replace view {{ target_relation }} as
+    {% for table_name in partitions -%}
+      select * from "{{ partition_schema }}"."{{ table_name }}"
+      {% if not loop.last %}union all by name{% endif %}
+    {% endfor %}
+  {%- endcall %}
 
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {% do adapter.commit() %}

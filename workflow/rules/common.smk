@@ -320,3 +320,21 @@ def comparison_job(input, output, wildcards, log):
     comparison.write_comparison_report(summaries, BASELINE_SCENARIO, differences, chart_paths, metadata,
                                        Path(output.html))
     sim_io.JobLog(log[0])(f"comparison of {', '.join(SCENARIOS)} -> {output.html}")
+
+
+def exit_promptly():
+    """Let the process exit as soon as the workflow ends (saves ~1.5 s per run).
+
+    Snakemake's scheduler starts a 1 s threading.Timer (a non-daemon thread) each time
+    it selects jobs, to re-check its job rate limit; Python waits for the last one
+    before exiting. Only those timers are cancelled: their callback is the scheduler's
+    re-evaluation lambda. Freezing the objects left (dbt's manifest and modules) spares
+    the interpreter's final garbage collection; the OS frees the memory at exit."""
+    import gc
+    import threading
+
+    for thread in threading.enumerate():
+        callback = getattr(thread, "function", None)
+        if isinstance(thread, threading.Timer) and "_schedule_reevalutation" in getattr(callback, "__qualname__", ""):
+            thread.cancel()
+    gc.freeze()

@@ -28,6 +28,7 @@ hire_events as (
         population.level_id,
         population.employee_birth_date,
         population.employee_hire_date,
+        population.termination_date as employee_termination_date,
         'New hire at level ' || population.level_id as event_details
     from population
     where population.is_new_hire
@@ -46,6 +47,7 @@ termination_events as (
         coalesce(changes.raise_level_id, population.level_id) as level_id,
         population.employee_birth_date,
         population.employee_hire_date,
+        population.termination_date as employee_termination_date,
         case when population.is_new_hire then 'New-hire termination'
              else 'Experienced termination (hazard ' || round(population.termination_hazard, 4) || ')' end
             as event_details
@@ -65,6 +67,7 @@ promotion_events as (
         changes.start_level_id + 1 as level_id,
         population.employee_birth_date,
         population.employee_hire_date,
+        population.termination_date as employee_termination_date,
         'Promotion from level ' || changes.start_level_id || ' to ' || (changes.start_level_id + 1)
             || ' (p=' || round(changes.promotion_probability, 4) || ')' as event_details
     from changes
@@ -83,6 +86,7 @@ raise_events as (
         changes.raise_level_id as level_id,
         population.employee_birth_date,
         population.employee_hire_date,
+        population.termination_date as employee_termination_date,
         'Merit ' || round(changes.merit_rate * 100, 2) || '% + COLA ' || round(changes.cola_rate * 100, 2) || '%'
             as event_details
     from changes
@@ -101,6 +105,7 @@ eligibility_events as (
         population.level_id,
         population.employee_birth_date,
         population.employee_hire_date,
+        population.termination_date as employee_termination_date,
         'Eligible for the plan (minimum age {{ var("plan_eligibility_minimum_age") }}, waiting period '
             || {{ var("plan_eligibility_waiting_period_days") }} || ' days)' as event_details
     from population
@@ -118,6 +123,7 @@ plan_events as (
         population.level_id,
         population.employee_birth_date,
         population.employee_hire_date,
+        population.termination_date as employee_termination_date,
         replace(plan_changes.event_category, '_', ' ') || ': deferral '
             || round(plan_changes.deferral_rate_before * 100, 2) || '% -> '
             || round(plan_changes.deferral_rate_after * 100, 2) || '%' as event_details,
@@ -155,9 +161,7 @@ sequenced as (
                          when 'hire' then 1 when 'eligibility' then 2 when 'deferral_escalation' then 3
                          when 'enrollment' then 4 when 'enrollment_change' then 5 when 'promotion' then 6
                          when 'raise' then 7 else 9 end
-        ) as event_sequence,
-        min(case when all_events.event_type = 'termination' then all_events.effective_date end)
-            over (partition by all_events.employee_id) as termination_date
+        ) as event_sequence
     from all_events
     cross join context
 )
@@ -179,7 +183,7 @@ select
     sequenced.deferral_rate_after,
     cast(sequenced.level_id as integer) as level_id,
     cast(sequenced.simulation_year - year(sequenced.employee_birth_date) as integer) as employee_age,
-    cast({{ service_years('sequenced.employee_hire_date', 'least(coalesce(sequenced.termination_date, sequenced.year_end), sequenced.year_end)') }} as integer)
+    cast({{ service_years('sequenced.employee_hire_date', 'least(coalesce(sequenced.employee_termination_date, sequenced.year_end), sequenced.year_end)') }} as integer)
         as employee_tenure,
     sequenced.event_details,
     cast(sequenced.event_sequence as integer) as event_sequence
