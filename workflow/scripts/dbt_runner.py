@@ -111,8 +111,14 @@ def _parse(dbtRunner, relay, project_dir: Path, log_path: Path, duckdb_path: Pat
                 shutil.rmtree(stale, ignore_errors=True)
     except OSError:  # a read-only checkout: parse into the run's own target directory
         cache = fallback_target
-    # A file half-written by a concurrent job fails to load and dbt parses in full.
-    return dbtRunner(callbacks=[relay]).invoke(["parse", *_common_args(project_dir, cache, log_path, None)])
+    # dbt reparses in full when the profile's connection settings differ, so every parse
+    # names the same DuckDB path; the relations' database is the file name, the same in
+    # every run. A file half-written by a concurrent job fails to load: a full parse.
+    os.environ["SIM_DUCKDB_PATH"] = str(cache / duckdb_path.name)
+    try:
+        return dbtRunner(callbacks=[relay]).invoke(["parse", *_common_args(project_dir, cache, log_path, None)])
+    finally:
+        os.environ["SIM_DUCKDB_PATH"] = str(duckdb_path)
 
 
 def _node_results(result) -> list[dict]:

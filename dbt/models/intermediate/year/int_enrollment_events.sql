@@ -116,7 +116,8 @@ choice as (
     from decided
 ),
 
-enrollments as (
+-- materialized: read twice (events and opt-outs); computed once, its draws are not repeated
+enrollments as materialized (
     select
         employee_id,
         simulation_year,
