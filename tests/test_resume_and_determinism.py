@@ -19,6 +19,20 @@ def _frames(run) -> tuple[pd.DataFrame, pd.DataFrame]:
     return events, snapshots
 
 
+def _assert_database_matches_year_files(run) -> None:
+    """The run's DuckDB views hold every year exactly once, row for row as the year files."""
+    events, snapshots = _frames(run)
+    with run.db() as con:
+        db_events = con.sql("select * from fct_yearly_events").df().sort_values(
+            ["employee_id", "simulation_year", "event_sequence"]).reset_index(drop=True)
+        db_snapshots = con.sql("select * from fct_workforce_snapshot").df().sort_values(
+            ["employee_id", "simulation_year"]).reset_index(drop=True)
+        summary_years = [r[0] for r in con.sql("select simulation_year from fct_year_summary order by 1").fetchall()]
+    pd.testing.assert_frame_equal(events, db_events)
+    pd.testing.assert_frame_equal(snapshots, db_snapshots)
+    assert summary_years == run.years
+
+
 def test_second_run_does_nothing(three_year_run):
     result = snakemake(three_year_run.workdir, config={
         "census_size": 2000, "start_year": 2025, "end_year": 2027, "seed": 42, "scenarios": "[baseline]", "reports": False})
@@ -68,6 +82,7 @@ def test_sigkill_in_a_later_year_resumes_there_and_matches(three_year_run, tmp_p
     assert first_year_done.stat().st_mtime_ns == kept_mtime, "the finished year was rerun"
     for first, second in zip(_frames(three_year_run), _frames(resumed)):
         pd.testing.assert_frame_equal(first, second)
+    _assert_database_matches_year_files(resumed)
 
 
 def test_deleting_one_year_reruns_it_and_later_years_only(tmp_path, three_year_run):
@@ -88,3 +103,5 @@ def test_deleting_one_year_reruns_it_and_later_years_only(tmp_path, three_year_r
     assert run.year_file(2027, "summary.json").stat().st_mtime_ns != mtimes[2027]
     for first, second in zip(_frames(three_year_run), _frames(run)):
         pd.testing.assert_frame_equal(first, second)
+    # the rerun years replaced their rows in the database rather than adding to them
+    _assert_database_matches_year_files(run)
