@@ -33,13 +33,13 @@ def _project_copy(tmp_path: Path) -> Path:
 
 
 def _parse_in_new_process(project: Path, work: Path) -> dict:
-    """Run one dbt command in a new process; return the saved parse's perf_info."""
+    """Run one dbt command in a new process; return dbt's parse statistics."""
     result = subprocess.run([str(BIN / "python"), "-c", _LIST_ONE_MODEL, str(project), str(work),
                              str(REPO / "workflow" / "scripts")], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-4000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {"success": True}
-    cache = dbt_runner.parse_cache_dir(project, "simulation.duckdb")
-    return json.loads((cache / "perf_info.json").read_text())
+    assert (dbt_runner.parse_cache_dir(project, "simulation.duckdb") / dbt_runner.PARTIAL_PARSE_FILE).is_file()
+    return json.loads((work / "target" / "parse" / "perf_info.json").read_text())
 
 
 def test_parse_cache_dir_follows_the_project_files_only(tmp_path):

@@ -100,25 +100,40 @@ def parse_cache_dir(project_dir: Path, duckdb_name: str) -> Path:
     return project_dir / "target" / "parse" / digest.hexdigest()[:16]
 
 
-def _parse(dbtRunner, relay, project_dir: Path, log_path: Path, duckdb_path: Path, fallback_target: Path):
-    """Parse the project (no vars: the manifest does not depend on them), reusing the
-    saved parse of identical project files when there is one."""
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def _parse(dbtRunner, relay, project_dir: Path, log_path: Path, duckdb_path: Path, run_target: Path):
+    """Parse the project (no vars: the manifest does not depend on them), starting from
+    the saved parse of identical project files when there is one.
+
+    dbt parses inside the run's own target directory; the result is then published with
+    an atomic rename, so concurrent jobs never read a half-written file."""
     cache = parse_cache_dir(project_dir, duckdb_path.name)
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        for stale in cache.parent.iterdir():  # parses of earlier project states
-            if stale != cache:
-                shutil.rmtree(stale, ignore_errors=True)
-    except OSError:  # a read-only checkout: parse into the run's own target directory
-        cache = fallback_target
+    work = run_target / "parse"
+    work.mkdir(parents=True, exist_ok=True)
+    if (cache / PARTIAL_PARSE_FILE).is_file():
+        shutil.copyfile(cache / PARTIAL_PARSE_FILE, work / PARTIAL_PARSE_FILE)
     # dbt reparses in full when the profile's connection settings differ, so every parse
-    # names the same DuckDB path; the relations' database is the file name, the same in
-    # every run. A file half-written by a concurrent job fails to load: a full parse.
+    # names the same DuckDB path (never opened); the relations' database is the file
+    # name, the same in every run.
     os.environ["SIM_DUCKDB_PATH"] = str(cache / duckdb_path.name)
     try:
-        return dbtRunner(callbacks=[relay]).invoke(["parse", *_common_args(project_dir, cache, log_path, None)])
+        parsed = dbtRunner(callbacks=[relay]).invoke(["parse", *_common_args(project_dir, work, log_path, None)])
     finally:
         os.environ["SIM_DUCKDB_PATH"] = str(duckdb_path)
+    if parsed.success and (work / PARTIAL_PARSE_FILE).is_file():
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            for stale in cache.parent.iterdir():  # parses of earlier project states
+                if stale != cache:
+                    shutil.rmtree(stale, ignore_errors=True)
+            published = cache / f"{PARTIAL_PARSE_FILE}.{os.getpid()}.tmp"
+            shutil.copyfile(work / PARTIAL_PARSE_FILE, published)
+            os.replace(published, cache / PARTIAL_PARSE_FILE)
+        except OSError:  # a read-only checkout: later processes parse in full
+            pass
+    return parsed
 
 
 def _node_results(result) -> list[dict]:
