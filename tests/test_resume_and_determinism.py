@@ -33,6 +33,12 @@ def _assert_database_matches_year_files(run) -> None:
     assert summary_years == run.years
 
 
+def test_a_run_ends_without_warnings_from_the_interpreter(three_year_run):
+    # e.g. objects kept alive past shutdown make DuckDB's bindings report leaks
+    output = three_year_run.result.stdout + three_year_run.result.stderr
+    assert "leaked" not in output and "Traceback" not in output
+
+
 def test_second_run_does_nothing(three_year_run):
     result = snakemake(three_year_run.workdir, config={
         "census_size": 2000, "start_year": 2025, "end_year": 2027, "seed": 42, "scenarios": "[baseline]", "reports": False})
