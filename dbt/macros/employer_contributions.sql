@@ -42,16 +42,8 @@ end
 
 {# result_key of the step with the highest min <= value (a schedule graded by service). #}
 {% macro step_lookup(steps, value_expr, min_key, result_key, default='0') -%}
-{%- if steps -%}
-case
-  {%- for step in steps | sort(attribute=min_key, reverse=true) %}
-  when {{ value_expr }} >= {{ step[min_key] }} then {{ step[result_key] }}
-  {%- endfor %}
-  else {{ default }}
-end
-{%- else -%}
-{{ default }}
-{%- endif -%}
+{#- bands without an upper bound, highest first: the first that matches is the step -#}
+{{ band_lookup(steps | sort(attribute=min_key, reverse=true), value_expr, min_key, none, result_key, default) }}
 {%- endmacro %}
 
 {#
