@@ -30,10 +30,3 @@ rule all:
     input:
         run_targets(),
 
-
-onsuccess:
-    exit_promptly()
-
-
-onerror:
-    exit_promptly()

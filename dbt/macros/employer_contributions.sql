@@ -88,8 +88,8 @@ end
 {%- else -%}
 {%- if status == 'deferral_based' -%}
 {%- set formula = tier_sum(var('match_tiers'), deferrals, pay) -%}
-{%- elif status in ('tenure_based', 'points_based') -%}
-{%- if status == 'tenure_based' -%}
+{%- elif status in ('graded_by_service', 'points_based') -%}
+{%- if status == 'graded_by_service' -%}
 {%- set tiers, value, min_key, max_key = var('tenure_match_tiers'), tenure, 'min_years', 'max_years' -%}
 {%- else -%}
 {%- set tiers, value, min_key, max_key = var('points_match_tiers'), '(' ~ age ~ ' + ' ~ tenure ~ ')', 'min_points', 'max_points' -%}
@@ -99,7 +99,7 @@ end
   * least({{ deferrals }}, {{ band_lookup(tiers, value, min_key, max_key, 'max_deferral_pct') }} * {{ pay }})
 {%- endset -%}
 {%- else -%}
-{{ exceptions.raise_compiler_error("match_status must be deferral_based, tenure_based or points_based, not '" ~ status ~ "'") }}
+{{ exceptions.raise_compiler_error("match_status must be deferral_based, graded_by_service or points_based, not '" ~ status ~ "'") }}
 {%- endif -%}
 {%- if cap is not none -%}
 least({{ formula }}, {{ cap }} * {{ pay }})

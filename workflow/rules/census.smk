@@ -1,6 +1,10 @@
 rule generate_census:
     output:
         census=f"{RESULTS}/census/synthetic_{{size}}_{{gseed}}.parquet",
+    params:
+        size="{size}",
+        seed="{gseed}",
+        as_of=as_of_date,
     log:
         "logs/census/generate_{size}_{gseed}.log",
     threads: 1
@@ -8,7 +12,7 @@ rule generate_census:
         mem_mb=2000,
         runtime=10,
     run:
-        generate_census_job(output, wildcards, log)
+        jobs.generate_census(input, output, params, log)
 
 
 rule prepare_census:
@@ -19,8 +23,8 @@ rule prepare_census:
         rejects=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_rejects.csv",
         report=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_report.json",
     params:
-        as_of=census_as_of,
-        max_reject_share=config["census_max_reject_share"],
+        as_of=as_of_date,
+        max_reject_share=PLAN.settings.census_max_reject_share,
     log:
         "logs/{scenario}/seed_{seed}/prepare_census.log",
     threads: 1
@@ -28,4 +32,4 @@ rule prepare_census:
         mem_mb=4000,
         runtime=10,
     run:
-        prepare_census_job(input, output, log)
+        jobs.prepare_census(input, output, params, log)

@@ -24,6 +24,8 @@ rule run_report:
             category="Charts",
             labels={"scenario": "{scenario}", "seed": "{seed}"},
         ),
+    params:
+        assumptions=scenario_assumptions,
     log:
         "logs/{scenario}/seed_{seed}/run_report.log",
     threads: 1
@@ -31,7 +33,7 @@ rule run_report:
         mem_mb=2000,
         runtime=10,
     run:
-        run_report_job(input, output, wildcards, log)
+        jobs.run_report(input, output, params, log)
 
 
 rule scenario_comparison:
@@ -53,13 +55,19 @@ rule scenario_comparison:
         charts=report(
             expand(
                 f"{RESULTS}/comparison/seed_{{{{seed}}}}/charts/comparison_{{metric}}.{{ext}}",
-                metric=COMPARISON_METRICS,
+                metric=summary_metrics.comparison_charts(),
                 ext=("png", "svg"),
             ),
             caption="../report/comparison_chart.rst",
             category="Scenario comparison",
             labels={"seed": "{seed}"},
         ),
+    params:
+        baseline=PLAN.baseline,
+        scenarios=list(PLAN.scenarios),
+        configs=all_scenario_configs,
+        seed="{seed}",
+        years=years_label,
     log:
         "logs/comparison/seed_{seed}.log",
     threads: 1
@@ -67,4 +75,4 @@ rule scenario_comparison:
         mem_mb=2000,
         runtime=10,
     run:
-        comparison_job(input, output, wildcards, log)
+        jobs.scenario_comparison(input, output, params, log)

@@ -6,10 +6,13 @@ rule foundation:
         duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/simulation.duckdb",
         baseline_state=f"{RESULTS}/{{scenario}}/seed_{{seed}}/baseline_state.parquet",
         report=f"{RESULTS}/{{scenario}}/seed_{{seed}}/foundation.json",
-        unused_keys=f"{RESULTS}/{{scenario}}/seed_{{seed}}/unused_config_keys.txt",
+        unmodelled_keys=f"{RESULTS}/{{scenario}}/seed_{{seed}}/unmodelled_config_keys.txt",
     params:
         dbt_vars=run_dbt_vars,
+        unmodelled_keys=unmodelled_keys,
+        project_dir=str(DBT_PROJECT),
         target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
+        dbt_threads=PLAN.settings.dbt_threads,
     log:
         "logs/{scenario}/seed_{seed}/foundation.log",
     benchmark:
@@ -20,7 +23,7 @@ rule foundation:
         mem_mb=4000,
         runtime=30,
     run:
-        foundation_job(input, output, params, wildcards, log)
+        jobs.foundation(input, output, params, log)
 
 
 rule simulate_year:
@@ -34,9 +37,14 @@ rule simulate_year:
         snapshot=f"{RESULTS}/{{scenario}}/seed_{{seed}}/years/{{year}}/snapshot.parquet",
         summary=f"{RESULTS}/{{scenario}}/seed_{{seed}}/years/{{year}}/summary.json",
     params:
+        year="{year}",
+        scenario="{scenario}",
+        seed="{seed}",
         dbt_vars=run_dbt_vars,
         duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/simulation.duckdb",
+        project_dir=str(DBT_PROJECT),
         target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
+        dbt_threads=PLAN.settings.dbt_threads,
     log:
         "logs/{scenario}/seed_{seed}/year_{year}.log",
     benchmark:
@@ -47,4 +55,4 @@ rule simulate_year:
         mem_mb=4000,
         runtime=30,
     run:
-        year_job(input, output, params, wildcards, log)
+        jobs.simulate_year(input, output, params, log)

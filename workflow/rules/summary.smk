@@ -13,6 +13,12 @@ rule run_summary:
         metadata=f"{RESULTS}/{{scenario}}/seed_{{seed}}/run_metadata.json",
     params:
         dbt_vars=run_dbt_vars,
+        simulation_config=scenario_config,
+        scenario="{scenario}",
+        seed="{seed}",
+        years=PLAN.years,
+        run_dir=run_dir,
+        repo=str(REPO),
     log:
         "logs/{scenario}/seed_{seed}/run_summary.log",
     threads: 1
@@ -20,7 +26,7 @@ rule run_summary:
         mem_mb=1000,
         runtime=5,
     run:
-        summary_job(input, output, params, wildcards, log)
+        jobs.run_summary(input, output, params, log)
 
 
 rule seed_ensemble:
@@ -42,6 +48,9 @@ rule seed_ensemble:
             labels={"scenario": "{scenario}", "file": "band chart"},
         ),
         svg=f"{RESULTS}/{{scenario}}/ensemble/ensemble_bands.svg",
+    params:
+        scenario="{scenario}",
+        seeds=list(PLAN.seeds),
     log:
         "logs/{scenario}/ensemble.log",
     threads: 1
@@ -49,4 +58,4 @@ rule seed_ensemble:
         mem_mb=2000,
         runtime=10,
     run:
-        ensemble_job(input, output, wildcards, log)
+        jobs.seed_ensemble(input, output, params, log)

@@ -9,21 +9,20 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+import summary_metrics
+
 # Figure objects only (no pyplot): jobs run in threads and pyplot keeps global state.
 matplotlib.use("Agg")
 # Constant salt: SVG clip-path ids are hashes, so the same data gives the same bytes.
 matplotlib.rcParams["svg.hashsalt"] = "workforce-simulation"
 
 DEFERRAL_BUCKETS = ("0-3%", "3-6%", "6-10%", "10%+")
-COMPARISON_METRICS = ("end_headcount", "participation_rate", "net_employer_cost", "average_compensation")
 COLORS = {"line": "#1f3b73", "hires": "#2e8b57", "experienced": "#c0392b", "new_hire": "#e67e22",
           "match": "#1f77b4", "core": "#9ecae1", "forfeitures": "#d62728", "net": "#222222"}
 BUCKET_COLORS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 LINESTYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v")
-TITLES = {"end_headcount": "Year-end headcount", "participation_rate": "Participation rate (eligible actives)",
-          "net_employer_cost": "Net employer cost", "average_compensation": "Average compensation"}
 
 
 def read_summary(run_dir: Path) -> pd.DataFrame:
@@ -178,12 +177,13 @@ def make_run_charts(run_dir: Path, out_dir: Path) -> list[Path]:
 
 
 def make_comparison_charts(summaries: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
-    """One chart per metric in COMPARISON_METRICS, one line per scenario: comparison_<metric>.png/.svg."""
+    """One chart per charted summary metric (fct_year_summary.yml meta `chart`), one line per scenario:
+    comparison_<metric>.png/.svg."""
     out_dir = Path(out_dir)
     years = sorted({int(y) for frame in summaries.values() for y in frame["simulation_year"]})
     position = {year: i for i, year in enumerate(years)}
     paths: list[Path] = []
-    for metric in COMPARISON_METRICS:
+    for metric in summary_metrics.comparison_charts():
         fig, (ax,) = _new_figure(1, 4.2)
         for i, (scenario, frame) in enumerate(summaries.items()):
             if metric not in frame.columns:
@@ -193,10 +193,10 @@ def make_comparison_charts(summaries: dict[str, pd.DataFrame], out_dir: Path) ->
             ax.plot([position[int(y)] for y in frame["simulation_year"]], frame[metric],
                     color=PALETTE[i % len(PALETTE)], linestyle=LINESTYLES[i % len(LINESTYLES)],
                     marker=MARKERS[i % len(MARKERS)], linewidth=2.4 if i == 0 else 1.6, label=scenario)
-        ax.set_title(TITLES[metric])
-        if metric == "participation_rate":
+        ax.set_title(summary_metrics.label(metric))
+        if summary_metrics.unit(metric) == "rate":
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=1))
-        elif metric == "end_headcount":
+        elif summary_metrics.unit(metric) == "count":
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         else:

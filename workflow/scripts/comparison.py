@@ -6,23 +6,16 @@ from pathlib import Path
 
 import pandas as pd
 
+import summary_metrics
+from simconfig import flatten
 from html_report import chart_figures, column_kind, format_value, html_page, html_table, key_value_table
 
-# metric -> how the "period" column aggregates the years
-METRICS = {
-    "end_headcount": "last", "hires": "sum", "total_terminations": "sum", "total_compensation": "sum",
-    "average_compensation": "mean", "participation_rate": "mean", "average_deferral_rate": "mean",
-    "employee_deferrals": "sum", "employer_match": "sum", "employer_core": "sum", "forfeitures": "sum",
-    "net_employer_cost": "sum", "employer_cost_share_of_payroll": "mean",
-}
+# metric -> how the "period" column sums the years up (fct_year_summary.yml meta `period`)
+METRICS = summary_metrics.comparison_periods()
 PERIOD = "period"
 NOT_SET = "(not set)"  # config value of a key that one side does not have
-COMPARISON_CAPTIONS = {
-    "comparison_end_headcount": "Year-end headcount, one line per scenario.",
-    "comparison_participation_rate": "Participation rate of eligible actives, one line per scenario.",
-    "comparison_net_employer_cost": "Net employer cost (match + core - forfeitures), one line per scenario.",
-    "comparison_average_compensation": "Average compensation, one line per scenario.",
-}
+COMPARISON_CAPTIONS = {f"comparison_{metric}": f"{summary_metrics.label(metric)}, one line per scenario."
+                       for metric in summary_metrics.comparison_charts()}
 
 
 def _series(summary: pd.DataFrame, metric: str, years: list[int]) -> pd.Series:
@@ -61,18 +54,6 @@ def compare_summaries(summaries: dict[str, pd.DataFrame], baseline: str) -> dict
         table.columns = [*years, PERIOD]
         tables[metric] = table
     return tables
-
-
-def flatten(config: dict, prefix: str = "") -> dict[str, object]:
-    """Nested dicts to dotted keys; lists stay values; an empty dict is kept as a value."""
-    flat: dict[str, object] = {}
-    for key, value in config.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, dotted + "."))
-        else:
-            flat[dotted] = value
-    return flat
 
 
 def config_differences(configs: dict[str, dict], baseline: str) -> list[dict]:
@@ -134,7 +115,7 @@ def render_comparison_report(summaries: dict[str, pd.DataFrame], baseline: str, 
     tables = compare_summaries(summaries, baseline)
     others = [s for s in summaries if s != baseline]
     metric_html = '<div class="metric-grid">' + "".join(
-        f"<div><h3>{metric.replace('_', ' ').capitalize()} <small>(period: {METRICS[metric]})</small></h3>"
+        f"<div><h3>{summary_metrics.label(metric)} <small>(period: {METRICS[metric]})</small></h3>"
         + metric_table_html(metric, table) + "</div>" for metric, table in tables.items()) + "</div>"
     sections = [
         ("Configuration differences", "<p>What each scenario changes relative to the baseline "

@@ -11,14 +11,10 @@ import duckdb
 import pandas as pd
 
 import sim_io
+import summary_metrics
+from simconfig.segments import band_case_sql
 
-SUMMARY_METRICS = (
-    "end_headcount", "hires", "experienced_terminations", "new_hire_terminations", "total_terminations",
-    "promotions", "average_compensation", "total_compensation", "participation_rate", "average_deferral_rate",
-    "employee_deferrals", "employer_match", "employer_core", "forfeitures", "net_employer_cost",
-)
-TENURE_BANDS = "case when employee_tenure < 2 then '<2' when employee_tenure < 5 then '2-4' " \
-               "when employee_tenure < 10 then '5-9' when employee_tenure < 20 then '10-19' else '20+' end"
+TENURE_BANDS = band_case_sql("config_tenure_bands", "employee_tenure")
 BAND_CHART_METRICS = ("end_headcount", "hires", "total_terminations", "participation_rate",
                       "net_employer_cost", "average_compensation")
 QUANTILES = {"p10": 0.10, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p90": 0.90}
@@ -30,7 +26,7 @@ def seed_metrics(run_dir: Path, seed: int) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         summary = con.execute("select * from read_csv_auto(?)", [str(run_dir / "summary.csv")]).df()
-        rows = summary.melt(id_vars="simulation_year", value_vars=[m for m in SUMMARY_METRICS if m in summary],
+        rows = summary.melt(id_vars="simulation_year", value_vars=[m for m in summary_metrics.numeric_metrics() if m in summary],
                             var_name="metric")
         events = str(run_dir / "years" / "*" / "events.parquet")
         detail = con.execute(f"""

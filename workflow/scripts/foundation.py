@@ -42,14 +42,14 @@ def run_foundation(
 
     common = dict(project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
                   duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, log=log)
-    build = dbt_runner.invoke(["build", "--select", "tag:foundation", "--exclude", "test_type:unit", "--indirect-selection", "cautious"], **common)
-    compiled = dbt_runner.invoke(["compile", "--select", "tag:year", "--exclude", "test_type:unit"], **common)
+    build = dbt_runner.invoke(["build", "--select", "tag:foundation", "--exclude", "test_type:unit", "tag:integrity", "--indirect-selection", "cautious"], **common)
+    compiled = dbt_runner.invoke(["compile", "--select", "tag:year", "--exclude", "test_type:unit", "tag:integrity"], **common)
 
     con = sim_io.connect(duckdb_path, log=log)
     try:
         baseline_rows = sim_io.copy_to_parquet(
             con,
-            f"select {', '.join(sim_io.STATE_COLUMNS)} from main.int_baseline_workforce order by employee_id",
+            "select * from main.int_baseline_workforce order by employee_id",
             baseline_state_path)
     finally:
         con.close()

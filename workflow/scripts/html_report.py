@@ -9,27 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-RATE_COLUMNS = frozenset({"growth_rate", "participation_rate", "average_deferral_rate",
-                          "employer_cost_share_of_payroll"})
-MONEY_COLUMNS = frozenset({"total_compensation", "average_compensation", "year_end_payroll", "employee_deferrals",
-                           "employer_match", "employer_core", "employer_contributions", "forfeitures",
-                           "net_employer_cost"})
+import summary_metrics
+
 # Key figures in two tables (workforce, plan) so each fits the page width; one row per year.
-KEY_FIGURES = {
-    "workforce": {
-        "simulation_year": "Year", "start_headcount": "Start headcount", "hires": "Hires",
-        "experienced_terminations": "Experienced terminations", "new_hire_terminations": "New-hire terminations",
-        "end_headcount": "End headcount", "growth_rate": "Growth", "promotions": "Promotions",
-        "average_compensation": "Average pay", "total_compensation": "Total pay",
-    },
-    "plan": {
-        "simulation_year": "Year", "eligible_actives": "Eligible actives",
-        "participating_eligible_actives": "Participating", "participation_rate": "Participation rate",
-        "average_deferral_rate": "Average deferral rate", "employee_deferrals": "Employee deferrals",
-        "employer_match": "Employer match", "employer_core": "Employer core", "forfeitures": "Forfeitures",
-        "net_employer_cost": "Net employer cost", "employer_cost_share_of_payroll": "Employer cost / payroll",
-    },
-}
+KEY_FIGURE_GROUPS = ("workforce", "plan")
 CAPTIONS = {
     "headcount": "Year-end headcount (line) and the year's hires, experienced terminations and new-hire "
                  "terminations (bars).",
@@ -68,11 +51,8 @@ figcaption { font-size: .85rem; color: #444; margin-top: .4rem; }
 
 
 def column_kind(column: str) -> str:
-    if column in RATE_COLUMNS:
-        return "rate"
-    if column in MONEY_COLUMNS:
-        return "money"
-    return "year" if column == "simulation_year" else "count"
+    """count | money | rate | year | text (fct_year_summary.yml meta; other columns are counts)."""
+    return summary_metrics.unit(column)
 
 
 def _missing(value: object) -> bool:
@@ -166,11 +146,12 @@ def html_page(title: str, subtitle: str, sections: list[tuple[str, str]]) -> str
 
 def key_figures(summary: pd.DataFrame) -> str:
     html = ""
-    for name, labels in KEY_FIGURES.items():
-        columns = [c for c in labels if c in summary.columns]
+    for name in KEY_FIGURE_GROUPS:
+        columns = [c for c in summary_metrics.group(name) if c in summary.columns]
         rows = [[format_value(column_kind(c), r[c]) for c in columns] for r in summary.to_dict("records")]
         html += f"<h3>{name.capitalize()}</h3>" + html_table(
-            [labels[c] for c in columns], rows, numeric=set(range(len(columns))), table_id=f"summary-{name}")
+            [summary_metrics.label(c) for c in columns], rows, numeric=set(range(len(columns))),
+            table_id=f"summary-{name}")
     return html
 
 

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
-import sim_config
 
 PACKAGES = ("snakemake", "dbt-core", "dbt-duckdb", "duckdb", "pandas", "pyyaml")
 
@@ -20,6 +19,11 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def fingerprint(data) -> str:
+    """A stable hash of any JSON-able value (the config hashes stamped on outputs)."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def software_versions() -> dict:
@@ -59,8 +63,8 @@ def build_metadata(*, run_dir: Path, scenario: str, seed: int, years: list[int],
         "scenario": scenario,
         "seed": seed,
         "years": f"{years[0]}-{years[-1]}",
-        "config_hash": sim_config.fingerprint(dbt_vars),
-        "simulation_config_hash": sim_config.fingerprint(simulation_config),
+        "config_hash": fingerprint(dbt_vars),
+        "simulation_config_hash": fingerprint(simulation_config),
         "census_file": str(census_source),
         "census_sha256": file_sha256(census_source),
         "commit": git_commit(repo),

@@ -8,23 +8,12 @@ import duckdb
 import pandas as pd
 
 import sim_io
-
-SUMMARY_COLUMNS = (
-    "scenario_id", "plan_design_id", "random_seed", "simulation_year",
-    "start_headcount", "end_headcount", "target_ending_headcount", "hires",
-    "experienced_terminations", "new_hire_terminations", "total_terminations",
-    "promotions", "raises", "growth_rate", "total_compensation", "average_compensation",
-    "year_end_payroll", "eligible_actives", "participating_eligible_actives", "participation_rate",
-    "average_deferral_rate", "employee_deferrals", "employer_match", "employer_core",
-    "employer_contributions", "forfeitures", "net_employer_cost", "employer_cost_share_of_payroll",
-    "hce_actives", "employees_at_deferral_limit",
-)
-
+import summary_metrics
 
 def build_summary(year_summary_paths: list[Path]) -> pd.DataFrame:
     rows = [json.loads(Path(p).read_text()) for p in year_summary_paths]
     frame = pd.DataFrame(rows)
-    columns = [c for c in SUMMARY_COLUMNS if c in frame.columns]
+    columns = [c for c in summary_metrics.columns() if c in frame.columns]
     extra = [c for c in frame.columns
              if c not in columns and c not in ("timing", "row_counts", "quality_gates", "node_seconds")]
     return frame[columns + extra].sort_values("simulation_year").reset_index(drop=True)

@@ -9,40 +9,6 @@ from typing import Callable
 
 import duckdb
 
-# Columns a year hands to the next (years/<Y>/state.parquet); stg_prev_state reads them.
-STATE_COLUMNS = (
-    "employee_id",
-    "employee_birth_date",
-    "employee_hire_date",
-    "level_id",
-    "current_compensation",
-    "scheduled_hours_per_week",
-    "eligibility_override",
-    "auto_escalation_opt_out",
-    "is_enrolled",
-    "enrollment_date",
-    "deferral_rate",
-    "enrollment_source",
-    "ever_opted_out",
-    "auto_enrolled_before",
-    "escalation_count",
-    "prior_year_compensation",
-    "match_balance",
-    "core_balance",
-)
-
-
-# Where each state column comes from in a year's snapshot (same name unless listed):
-# next year's HCE lookback is the pay earned this year.
-STATE_FROM_SNAPSHOT = {"prior_year_compensation": "prorated_compensation"}
-
-
-def state_select_list() -> str:
-    """The select list that turns snapshot rows into next year's state."""
-    return ", ".join(
-        f"{STATE_FROM_SNAPSHOT[c]} as {c}" if c in STATE_FROM_SNAPSHOT else c for c in STATE_COLUMNS)
-
-
 class DatabaseLockedError(RuntimeError):
     """The run's DuckDB file is held by another process."""
 

@@ -35,7 +35,7 @@ def run_year(
     loaded = time.perf_counter()
 
     build = dbt_runner.invoke(
-        ["build", "--select", "tag:year", "--exclude", "test_type:unit"],
+        ["build", "--select", "tag:year", "--exclude", "test_type:unit", "tag:integrity"],
         project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
         duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, log=log)
     built = time.perf_counter()
@@ -49,8 +49,7 @@ def run_year(
             "snapshot": sim_io.copy_to_parquet(
                 con, f"select * from main.fct_workforce_snapshot {where} order by employee_id", snapshot_path),
             "state": sim_io.copy_to_parquet(
-                con, f"select {sim_io.state_select_list()} from main.fct_workforce_snapshot {where} "
-                     "and employment_status = 'active' order by employee_id", state_path),
+                con, "select * from main.fct_year_end_state order by employee_id", state_path),
         }
         row = con.execute(f"select * from main.fct_year_summary {where}").fetchdf()
     finally:

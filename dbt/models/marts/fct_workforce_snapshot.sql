@@ -7,13 +7,11 @@ with context as (
 ),
 
 population as (
-    select * from {{ ref('int_plan_population') }}
+    select * from {{ ref('int_plan_eligibility') }}
 ),
 
 events as (
-    select events.*
-    from {{ ref('fct_yearly_events') }} as events
-    join context on events.simulation_year = context.simulation_year
+    select * from {{ ref('int_yearly_events') }}
 ),
 
 deferrals as (

@@ -1,0 +1,13 @@
+{{ config(materialized='ephemeral') }}
+
+with context as (
+    select cast(simulation_year as integer) as simulation_year
+    from {{ source('sim_input', 'year_context') }}
+)
+
+select
+    simulation_year,
+    make_date(simulation_year, 1, 1) as year_start,
+    make_date(simulation_year, 12, 31) as year_end,
+    datediff('day', make_date(simulation_year, 1, 1), make_date(simulation_year, 12, 31)) + 1 as days_in_year
+from context

@@ -1,0 +1,143 @@
+"""Job bodies of the workflow rules, one function per rule.
+
+Each reads only what its rule declares (`input`, `output`, `params`, `log`), so a
+changed value reruns exactly the jobs that depend on it. They run inside the
+Snakemake process (`run:`), so dbt's parsed manifest is shared by every job of a run.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import sim_io
+
+
+def _log(log) -> sim_io.JobLog:
+    return sim_io.JobLog(log[0])
+
+
+def generate_census(input, output, params, log) -> None:
+    import generate_census as generator
+
+    frame = generator.generate_census(int(params.size), int(params.seed),
+                                      datetime.date.fromisoformat(params.as_of))
+    generator.write_census(frame, Path(output.census))
+    _log(log)(f"generated {len(frame)} census rows (seed {params.seed}) -> {output.census}")
+
+
+def prepare_census(input, output, params, log) -> None:
+    import census
+
+    as_of = datetime.date.fromisoformat(params.as_of)
+    report = census.prepare_census(Path(input.census), Path(output.census), Path(output.rejects), as_of,
+                                   float(params.max_reject_share))
+    sim_io.write_json(report.to_dict(), Path(output.report))
+    message = (f"census {input.census}: {report.rows_accepted} of {report.rows_read} rows accepted, "
+               f"{report.rows_rejected} rejected (see {output.rejects}), "
+               f"{report.rows_not_active_at_as_of} not active on {as_of}")
+    _log(log)(message)
+    print(message, flush=True)
+
+
+def foundation(input, output, params, log) -> None:
+    import foundation as step
+
+    step.run_foundation(
+        census_path=Path(input.census).resolve(),
+        duckdb_path=Path(output.duckdb).resolve(),
+        baseline_state_path=Path(output.baseline_state),
+        report_path=Path(output.report),
+        project_dir=Path(params.project_dir),
+        target_path=Path(params.target_path).resolve(),
+        dbt_vars=json.loads(params.dbt_vars),
+        threads=int(params.dbt_threads),
+        log=_log(log),
+    )
+    Path(output.unmodelled_keys).write_text("".join(f"{key}\n" for key in json.loads(params.unmodelled_keys)))
+
+
+def simulate_year(input, output, params, log) -> None:
+    import simulate_year as step
+
+    summary = step.run_year(
+        year=int(params.year),
+        prev_state_path=Path(input.state).resolve(),
+        duckdb_path=Path(params.duckdb).resolve(),
+        events_path=Path(output.events),
+        snapshot_path=Path(output.snapshot),
+        state_path=Path(output.state),
+        summary_path=Path(output.summary),
+        project_dir=Path(params.project_dir),
+        target_path=Path(params.target_path).resolve(),
+        dbt_vars=json.loads(params.dbt_vars),
+        threads=int(params.dbt_threads),
+        log=_log(log),
+    )
+    print(
+        f"[{params.scenario} seed {params.seed}] year {params.year}: "
+        f"headcount {summary['end_headcount']:,}, hires {summary['hires']:,}, "
+        f"terminations {summary['total_terminations']:,}, "
+        f"participation {summary['participation_rate']:.1%}, {summary['timing']['seconds_total']:.1f} s",
+        flush=True,
+    )
+
+
+def run_summary(input, output, params, log) -> None:
+    import run_metadata
+    import run_summary as summary
+
+    frame = summary.build_summary([Path(p) for p in input.years])
+    summary.write_summary(frame, Path(output.csv), Path(output.parquet))
+    metadata = run_metadata.build_metadata(
+        run_dir=Path(params.run_dir),
+        scenario=params.scenario,
+        seed=int(params.seed),
+        years=list(params.years),
+        census_source=Path(input.census),
+        simulation_config=json.loads(params.simulation_config),
+        dbt_vars=json.loads(params.dbt_vars),
+        repo=Path(params.repo),
+    )
+    sim_io.write_json(metadata, Path(output.metadata))
+    _log(log)(f"summary of {len(frame)} years -> {output.csv}")
+
+
+def seed_ensemble(input, output, params, log) -> None:
+    import ensemble
+
+    run_dirs = {int(seed): Path(summary).parent for seed, summary in zip(params.seeds, input.summaries)}
+    outputs = ensemble.build_ensemble(run_dirs, Path(output.csv).parent, params.scenario)
+    _log(log)(f"ensemble of {len(run_dirs)} seeds -> {outputs['csv']}")
+
+
+def run_report(input, output, params, log) -> None:
+    import charts
+    import html_report
+    import workbook
+
+    run = Path(input.summary).parent
+    metadata = json.loads(Path(input.metadata).read_text())
+    chart_paths = charts.make_run_charts(run, Path(output.charts[0]).parent)
+    workbook.write_workbook(run, metadata, Path(output.workbook))
+    html_report.write_run_report(run, chart_paths, metadata, json.loads(params.assumptions), Path(output.html))
+    _log(log)(f"report -> {output.html}")
+
+
+def scenario_comparison(input, output, params, log) -> None:
+    import pandas as pd
+
+    import charts
+    import comparison
+
+    scenarios = list(params.scenarios)
+    summaries = {scenario: pd.read_csv(path) for scenario, path in zip(scenarios, input.summaries)}
+    tables = comparison.compare_summaries(summaries, params.baseline)
+    comparison.write_comparison_tables(tables, Path(output.html).parent)
+    chart_paths = charts.make_comparison_charts(summaries, Path(output.charts[0]).parent)
+    differences = comparison.config_differences(json.loads(params.configs), params.baseline)
+    metadata = {"seed": params.seed, "baseline": params.baseline, "scenarios": ", ".join(scenarios),
+                "years": params.years}
+    comparison.write_comparison_report(summaries, params.baseline, differences, chart_paths, metadata,
+                                       Path(output.html))
+    _log(log)(f"comparison of {', '.join(scenarios)} against {params.baseline} -> {output.html}")

@@ -1,0 +1,1 @@
+"""One model per top-level section of the simulation config (the peer's key structure)."""
