@@ -31,7 +31,7 @@ SMK_CONFIG := $(strip \
   $(if $(SEEDS),seeds=[$(subst $(space),$(comma),$(strip $(SEEDS)))]))
 SMK_ARGS := --cores $(CORES) $(if $(SMK_CONFIG),--config $(SMK_CONFIG))
 
-.PHONY: simulate test lint bench dryrun clean env timeline report
+.PHONY: simulate test test-fast lint bench dryrun clean env timeline report config-docs
 
 env: $(VENV)/.installed
 
@@ -49,9 +49,19 @@ dryrun: env
 
 lint: env
 	$(SNAKEMAKE) --lint
+	$(BIN)/ruff check
 
 test: env
 	$(BIN)/python -m pytest -q tests
+
+# Unit tests and one small run (under 2 minutes): the tests not marked slow.
+test-fast: env
+	$(BIN)/python -m pytest -q -m "not slow" tests
+
+# Files exported from the config model (workflow/scripts/simconfig): the dbt vars block of
+# dbt/dbt_project.yml, the JSON schemas in workflow/schemas/ and docs/configuration.md.
+config-docs: env
+	PYTHONPATH=workflow/scripts $(BIN)/python -m simconfig.reference --write
 
 bench: env
 	$(BIN)/python workflow/scripts/bench.py $(if $(SIZES),--sizes $(SIZES)) --out benchmarks/bench.json

@@ -14,6 +14,7 @@ import yaml
 import charts
 import comparison
 import html_report
+import simconfig
 import workbook
 from conftest import REPO, Run, new_workdir, simulate
 
@@ -210,7 +211,7 @@ def test_config_differences_finds_exactly_the_changed_keys():
     del changed[first_section][first_key]
     rows = comparison.config_differences({"baseline": base, "richer": changed, "same": copy.deepcopy(base)},
                                          "baseline")
-    removed = {k for k in comparison.flatten(base) if k.startswith(f"{first_section}.{first_key}")}
+    removed = {k for k in simconfig.flatten(base) if k.startswith(f"{first_section}.{first_key}")}
     assert {r["key"] for r in rows} == {"simulation.target_growth_rate", "employer_match.active_formula",
                                        "employer_match.formulas.rich_tiered.type"} | removed
     assert {r["scenario"] for r in rows} == {"richer"}

@@ -8,7 +8,6 @@ import sys
 import time
 
 import pandas as pd
-import pytest
 
 from conftest import BIN, REPO, new_workdir, simulate, snakemake
 

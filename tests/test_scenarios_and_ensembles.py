@@ -106,7 +106,7 @@ def test_ensemble_labels_deterministic_and_varying_metrics(tmp_path):
     assert (table[table.metric == "end_headcount"].sd == 0).all()
     assert (table[table.metric == "end_headcount"].n_seeds == 10).all()
     for metric in ("participation_rate", "net_employer_cost", "employer_match", "hires_level_1",
-                   "terminations_tenure_<2"):
+                   "terminations_tenure_< 2"):
         assert spread[metric] == "varies across seeds", metric
         rows = table[table.metric == metric]
         assert (rows.p10 <= rows.p50).all() and (rows.p50 <= rows.p90).all()

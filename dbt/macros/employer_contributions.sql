@@ -79,33 +79,45 @@ case
 end
 {%- endmacro %}
 
-{# Match before 415(c) from match_enabled / match_status and their tiers, capped at match_cap_percent of pay. #}
+{#
+  Match before 415(c). match_status deferral_based: the active formula (var match_formula:
+  its type, tiers and cap as a share of pay); graded_by_service / points_based: a match
+  rate and a deferral ceiling by service or points band (uncapped, as the peer).
+#}
 {% macro employer_match_formula(deferrals='employee_deferrals', pay='plan_compensation', age='current_age', tenure='current_tenure') -%}
 {%- set status = var('match_status') -%}
-{%- set cap = var('match_cap_percent', none) -%}
 {%- if not var('match_enabled') -%}
 0
-{%- else -%}
-{%- if status == 'deferral_based' -%}
-{%- set formula = tier_sum(var('match_tiers'), deferrals, pay) -%}
+{%- elif status == 'deferral_based' -%}
+{{ match_formula_amount(var('match_formula'), deferrals, pay) }}
 {%- elif status in ('graded_by_service', 'points_based') -%}
 {%- if status == 'graded_by_service' -%}
 {%- set tiers, value, min_key, max_key = var('tenure_match_tiers'), tenure, 'min_years', 'max_years' -%}
 {%- else -%}
 {%- set tiers, value, min_key, max_key = var('points_match_tiers'), '(' ~ age ~ ' + ' ~ tenure ~ ')', 'min_points', 'max_points' -%}
 {%- endif -%}
-{%- set formula -%}
 {{ band_lookup(tiers, value, min_key, max_key, 'match_rate') }}
   * least({{ deferrals }}, {{ band_lookup(tiers, value, min_key, max_key, 'max_deferral_pct') }} * {{ pay }})
-{%- endset -%}
 {%- else -%}
 {{ exceptions.raise_compiler_error("match_status must be deferral_based, graded_by_service or points_based, not '" ~ status ~ "'") }}
 {%- endif -%}
-{%- if cap is not none -%}
-least({{ formula }}, {{ cap }} * {{ pay }})
+{%- endmacro %}
+
+{#
+  The match of one formula (employer_match.formulas.<id> in the config), by its type.
+  simple / tiered / stretch: rate x the deferrals inside each tier [employee_min,
+  employee_max) of pay, capped at `cap` x pay. A new formula type is a branch here.
+#}
+{% macro match_formula_amount(formula, deferrals, pay) -%}
+{%- if formula.type in ('simple', 'tiered', 'stretch') -%}
+{%- set amount = tier_sum(formula.tiers, deferrals, pay) -%}
 {%- else -%}
-{{ formula }}
+{{ exceptions.raise_compiler_error("match formula type '" ~ formula.type ~ "' has no SQL in match_formula_amount") }}
 {%- endif -%}
+{%- if formula.cap is not none -%}
+least({{ amount }}, {{ formula.cap }} * {{ pay }})
+{%- else -%}
+{{ amount }}
 {%- endif -%}
 {%- endmacro %}
 

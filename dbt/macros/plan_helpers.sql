@@ -20,7 +20,7 @@ case {{ key_expr }}
   {%- set tiers = var('points_match_tiers') -%}
   {{ tiers | map(attribute='max_deferral_pct') | max if tiers else 0 }}
 {%- else -%}
-  {%- set tiers = var('match_tiers') | selectattr('match_rate', 'gt', 0) | list -%}
+  {%- set tiers = var('match_formula').tiers | selectattr('match_rate', 'gt', 0) | list -%}
   {{ tiers | map(attribute='employee_max') | max if tiers else 0 }}
 {%- endif -%}
 {%- endmacro %}

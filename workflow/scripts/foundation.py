@@ -42,8 +42,10 @@ def run_foundation(
 
     common = dict(project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
                   duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, log=log)
-    build = dbt_runner.invoke(["build", "--select", "tag:foundation", "--exclude", "test_type:unit", "tag:integrity", "--indirect-selection", "cautious"], **common)
-    compiled = dbt_runner.invoke(["compile", "--select", "tag:year", "--exclude", "test_type:unit", "tag:integrity"], **common)
+    excluded = ["--exclude", "test_type:unit", "tag:integrity"]
+    build = dbt_runner.invoke(["build", "--select", "tag:foundation", *excluded, "--indirect-selection", "cautious"],
+                              **common)
+    compiled = dbt_runner.invoke(["compile", "--select", "tag:year", *excluded], **common)
 
     con = sim_io.connect(duckdb_path, log=log)
     try:

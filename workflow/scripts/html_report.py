@@ -181,12 +181,14 @@ def census_notes(run_dir: Path) -> str:
     return html
 
 
-def unused_keys_note(run_dir: Path) -> str:
-    path = run_dir / "unused_config_keys.txt"
-    warning = path.read_text().strip() if path.exists() else ""
-    if not warning:
-        return "<p>Every key of the simulation config is used by the model.</p>"
-    return f'<p class="note">{text(warning)}</p>'
+def unmodelled_keys_note(run_dir: Path) -> str:
+    path = run_dir / "unmodelled_config_keys.txt"
+    keys = path.read_text().split() if path.exists() else []
+    if not keys:
+        return "<p>Every key of the simulation config is part of the model.</p>"
+    return (f'<p class="note">{len(keys)} key(s) of the PlanAlign schema in the configuration have no effect '
+            f"here (listed in <code>unmodelled_config_keys.txt</code>): {text(', '.join(keys[:12]))}"
+            f"{', ...' if len(keys) > 12 else ''}</p>")
 
 
 def quality_gates(run_dir: Path) -> str:
@@ -221,8 +223,8 @@ def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, assumpt
         ("Key figures", key_figures(summary)),
         ("Charts", chart_figures(charts, CAPTIONS)),
         ("Assumptions", key_value_table(assumptions, "assumptions") if assumptions else "<p>None given.</p>"),
-        ("Data quality", "<h3>Census</h3>" + census_notes(run_dir) + "<h3>Unused configuration keys</h3>"
-         + unused_keys_note(run_dir) + "<h3>Quality gates (dbt tests) per year</h3>" + quality_gates(run_dir)),
+        ("Data quality", "<h3>Census</h3>" + census_notes(run_dir) + "<h3>Configuration keys without effect</h3>"
+         + unmodelled_keys_note(run_dir) + "<h3>Quality gates (dbt tests) per year</h3>" + quality_gates(run_dir)),
         ("Run metadata", key_value_table(metadata, "run-metadata")),
     ]
     return html_page(f"Workforce simulation: scenario {scenario}, seed {seed}", subtitle, sections)

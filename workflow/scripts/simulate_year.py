@@ -23,6 +23,7 @@ def run_year(
     dbt_vars: dict,
     log: sim_io.JobLog,
     threads: int = 1,
+    quality_gates: bool = True,
 ) -> dict:
     started = time.perf_counter()
     con = sim_io.connect(duckdb_path, log=log)
@@ -34,8 +35,9 @@ def run_year(
         con.close()
     loaded = time.perf_counter()
 
+    excluded = ["test_type:unit", "tag:integrity"] if quality_gates else ["resource_type:test", "test_type:unit"]
     build = dbt_runner.invoke(
-        ["build", "--select", "tag:year", "--exclude", "test_type:unit", "tag:integrity"],
+        ["build", "--select", "tag:year", "--exclude", *excluded],
         project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
         duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, log=log)
     built = time.perf_counter()

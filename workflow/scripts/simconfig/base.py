@@ -34,7 +34,7 @@ def key(default: Any = ..., description: str = "", *, var: str | None = None, ap
     var: the dbt var that carries the value to the SQL (docs list the models reading it);
     applies_when: the condition under which the key has an effect (documented);
     test_overlay: {other key: value} that meets that condition, for the test that perturbs
-    every key; perturb: the value that test sets instead of the generic one."""
+    every key (".key" is a sibling); perturb: the value that test sets instead of the generic one."""
     extra = {k: v for k, v in (("dbt_var", var), ("applies_when", applies_when), ("test_overlay", test_overlay),
                                 ("perturb", perturb)) if v is not None}
     if default_factory is not None:

@@ -23,7 +23,6 @@ def dbt_vars(config: SimulationConfig, *, scenario_id: str = "baseline", plan_de
     match = c.employer_match
     formula = match.formula()
     core = c.employer_core_contribution
-    deferral_based = match.employer_match_status == "deferral_based"
     return {
         "scenario_id": scenario_id,
         "plan_design_id": plan_design_id,
@@ -98,9 +97,7 @@ def dbt_vars(config: SimulationConfig, *, scenario_id: str = "baseline", plan_de
         # employer money
         "match_enabled": match.enabled,
         "match_status": match.employer_match_status,
-        "match_tiers": formula.dbt_tiers(),
-        # the peer caps only the deferral-based formulas
-        "match_cap_percent": formula.cap() if deferral_based else None,
+        "match_formula": formula.dbt_var(),
         "tenure_match_tiers": match.service_tiers() if match.employer_match_status == "graded_by_service" else [],
         "points_match_tiers": match.points_tiers() if match.employer_match_status == "points_based" else [],
         "match_eligibility": match.eligibility.rules(match.apply_eligibility),

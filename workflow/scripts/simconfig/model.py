@@ -1,7 +1,9 @@
 """The simulation config as one model: a section per top-level key (config/simulation_config.yaml)."""
 from __future__ import annotations
 
-from simconfig.base import Section, key
+from pydantic import model_validator
+
+from simconfig.base import KeyError_, Section, key
 from simconfig.sections.compensation import Compensation
 from simconfig.sections.deferral_auto_escalation import DeferralAutoEscalation
 from simconfig.sections.eligibility import Eligibility, PlanEligibility
@@ -40,6 +42,22 @@ class SimulationConfig(Section):
                                                                "contribution.")
     vesting: Vesting = key(default_factory=Vesting, description="Vesting of employer money.")
     irs_limits: IrsLimits = key(default_factory=IrsLimits, description="Projection of IRS limits.")
+
+    @model_validator(mode="after")
+    def _fallbacks_agree(self):
+        """A key and the peer's fallback for it may both be given only with the same value."""
+        pairs = (
+            ("plan_eligibility.waiting_period_days", self.plan_eligibility.waiting_period_days,
+             "eligibility.waiting_period_days", self.eligibility.waiting_period_days),
+            ("enrollment.match_magnet.enabled", self.enrollment.match_magnet.enabled,
+             "enrollment.voluntary_enrollment.deferral_rates.match_optimization",
+             self.enrollment.voluntary_enrollment.deferral_rates.match_optimization),
+        )
+        for key_path, value, fallback_path, fallback in pairs:
+            if value is not None and fallback is not None and value != fallback:
+                raise KeyError_(fallback_path, f"disagrees with {key_path} ({fallback!r} vs {value!r}); "
+                                f"give one of them")
+        return self
 
     def waiting_period_days(self) -> int:
         """plan_eligibility.waiting_period_days, else the peer's eligibility.waiting_period_days, else 0."""

@@ -32,7 +32,7 @@ class PointsCoreTier(Section):
 
 class Integration(Section):
     enabled: bool = key(False, "Social-Security integration (permitted disparity) is not modelled: true is "
-                        "rejected.")
+                        "rejected (the key is accepted for the peer's schema).")
 
     @model_validator(mode="after")
     def _not_modelled(self):

@@ -12,7 +12,8 @@ class EmployerEligibility(Section):
     minimum_hours_annual: float = key(1000, "Hours worked in the year needed.", ge=0, le=8784, perturb=1500)
     allow_new_hires: bool | None = key(None, "This year's hires qualify despite the tenure minimum; null: true "
                                        "when minimum_tenure_years is 0 (as the peer).",
-                                       applies_when="minimum_tenure_years > 0", perturb=False)
+                                       applies_when="minimum_tenure_years > 0",
+                                       test_overlay={".minimum_tenure_years": 2}, perturb=False)
     allow_terminated_new_hires: bool = key(False, "This year's hires who leave in the year qualify.")
     allow_experienced_terminations: bool = key(False, "Experienced employees who leave in the year qualify.")
 

@@ -10,7 +10,6 @@ from simconfig.sections.employer_eligibility import EmployerEligibility
 from simconfig.sections.schedules import check_contiguous, whole
 from simconfig.sections.vesting import NAMED_VESTING, steps
 
-MATCH_FORMULA_TYPES = ("simple", "tiered", "stretch")
 # Types of the peer's schema whose rules (no hours, last-day or tenure condition) are not modelled yet.
 SAFE_HARBOR_TYPES = ("safe_harbor", "qaca")
 
@@ -52,17 +51,18 @@ class MatchFormula(Section):
             check_contiguous_at("tiers", self.tiers, "employee_min", "employee_max")
         return self
 
-    def dbt_tiers(self) -> list[dict]:
+    def dbt_var(self) -> dict:
+        """The dbt var match_formula: type, tiers and cap (share of pay), read by the macro
+        match_formula_amount."""
         if self.type == "simple":
             # r% of deferrals up to m% of pay: one tier [0, m) at r, so the match is capped at r x m
-            return [{"employee_min": 0.0, "employee_max": self.max_match_percentage, "match_rate": self.match_rate}]
-        return [{"employee_min": t.employee_min, "employee_max": t.employee_max, "match_rate": t.match_rate}
-                for t in self.tiers]
-
-    def cap(self) -> float | None:
-        if self.type == "simple":
-            return None if self.max_match_percentage is None else round(self.match_rate * self.max_match_percentage, 10)
-        return self.max_match_percentage
+            tiers = [{"employee_min": 0.0, "employee_max": self.max_match_percentage, "match_rate": self.match_rate}]
+            cap = None if self.max_match_percentage is None else round(self.match_rate * self.max_match_percentage, 10)
+        else:
+            tiers = [{"employee_min": t.employee_min, "employee_max": t.employee_max, "match_rate": t.match_rate}
+                     for t in self.tiers]
+            cap = self.max_match_percentage
+        return {"type": self.type, "tiers": tiers, "cap": cap}
 
     def vesting(self) -> list[dict] | None:
         if self.immediate_vesting:
@@ -100,11 +100,13 @@ DEFAULT_FORMULAS = {"tiered_match": MatchFormula(name="Tiered Match", type="tier
 
 class EmployerMatch(Section):
     enabled: bool = key(True, "Pay an employer match.", var="match_enabled")
-    active_formula: str = key("tiered_match", "The formula of `formulas` in force.", var="match_tiers",
+    active_formula: str = key("tiered_match", "The formula of `formulas` in force.", var="match_formula",
                               perturb="simple_match")
     employer_match_status: Literal["deferral_based", "graded_by_service", "points_based"] = key(
         "deferral_based", "deferral_based: the active formula; graded_by_service: tenure_match_tiers; "
-        "points_based: points_match_tiers.", var="match_status")
+        "points_based: points_match_tiers.", var="match_status",
+        test_overlay={".tenure_match_tiers": [{"min_years": 0, "max_years": None, "match_rate": 1.0,
+                                               "max_deferral_pct": 0.04}]})
     apply_eligibility: bool = key(True, "Apply the eligibility rules below (false: active on Dec 31 with "
                                   "1,000 hours).", var="match_eligibility")
     eligibility: EmployerEligibility = key(default_factory=EmployerEligibility, description="Who receives the "

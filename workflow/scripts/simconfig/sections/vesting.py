@@ -36,7 +36,8 @@ class VestingStep(Section):
 class VestingRule(Section):
     type: Literal["immediate", "cliff", "graded"] = key("immediate", "immediate: fully vested at once; cliff: "
                                                         "fully vested after `years`; graded: `schedule`.")
-    years: int = key(3, "Years of service of a cliff.", ge=0, le=100, applies_when="type is cliff", perturb=1)
+    years: int = key(3, "Years of service of a cliff.", ge=0, le=100, applies_when="type is cliff",
+                     test_overlay={".type": "cliff"}, perturb=1)
     schedule: list[VestingStep] | None = key(None, "Steps of a graded schedule, sorted by years, ending at 100%; "
                                              "null: 20% at 2 years, +20% a year, 100% at 6.",
                                              applies_when="type is graded")
