@@ -120,8 +120,9 @@ def test_every_modelled_key_has_a_description():
 def test_peer_config_loads_and_maps_its_plan():
     loaded = simconfig.validate(peer())
     values = simconfig.dbt_vars(loaded.model)
-    assert values["match_formula"] == {"type": "simple", "cap": pytest.approx(0.03),
-                                       "tiers": [{"employee_min": 0.0, "employee_max": 0.06, "match_rate": 0.5}]}
+    formula = values["match_formula"]
+    assert (formula["type"], formula["cap"]) == ("simple", pytest.approx(0.03))
+    assert formula["tiers"] == [{"employee_min": 0.0, "employee_max": 0.06, "match_rate": 0.5}]
     assert values["opt_out_income_multipliers"] == {"low": 1.2, "moderate": 1.0, "high": 0.7, "executive": 0.5}
     assert values["yoy_income_multipliers"] == {"low": 0.8, "moderate": 1.0, "high": 1.2, "executive": 1.3}
     assert values["auto_enrollment_default_rate"] == 0.02
