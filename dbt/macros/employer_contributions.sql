@@ -106,11 +106,14 @@ end
 {#
   The match of one formula (employer_match.formulas.<id> in the config), by its type.
   simple / tiered / stretch: rate x the deferrals inside each tier [employee_min,
-  employee_max) of pay, capped at `cap` x pay. A new formula type is a branch here.
+  employee_max) of pay; dollar_capped: the same, at most max_amount dollars a year. Then
+  capped at `cap` x pay. A new formula type is a branch here.
 #}
 {% macro match_formula_amount(formula, deferrals, pay) -%}
 {%- if formula.type in ('simple', 'tiered', 'stretch') -%}
 {%- set amount = tier_sum(formula.tiers, deferrals, pay) -%}
+{%- elif formula.type == 'dollar_capped' -%}
+{%- set amount = 'least(' ~ tier_sum(formula.tiers, deferrals, pay) ~ ', ' ~ formula.max_amount ~ ')' -%}
 {%- else -%}
 {{ exceptions.raise_compiler_error("match formula type '" ~ formula.type ~ "' has no SQL in match_formula_amount") }}
 {%- endif -%}

@@ -23,15 +23,18 @@ class MatchTier(Section):
 
 class MatchFormula(Section):
     name: str | None = key(None, "Label of the formula in reports.")
-    type: Literal["simple", "tiered", "stretch", "safe_harbor", "qaca"] = key(
+    type: Literal["simple", "tiered", "stretch", "dollar_capped", "safe_harbor", "qaca"] = key(
         ..., "simple: match_rate on deferrals up to max_match_percentage of pay; tiered / stretch: tiers, "
-        "capped at max_match_percentage of pay. safe_harbor and qaca are validated but cannot be the "
-        "active formula yet.")
+        "capped at max_match_percentage of pay; dollar_capped: tiers, capped at max_match_amount dollars "
+        "a year (and at max_match_percentage of pay when given). safe_harbor and qaca are validated but "
+        "cannot be the active formula yet.")
     match_rate: Percent | None = key(None, "Match per dollar deferred (simple only).")
     tiers: list[MatchTier] | None = key(None, "Tiers [employee_min, employee_max) contiguous from 0 (not for "
                                         "simple).")
     max_match_percentage: Percent | None = key(None, "simple: deferrals matched up to this share of pay; other "
                                                "types: cap on the match, share of pay; null: no cap.")
+    max_match_amount: float | None = key(None, "Cap on the yearly match in dollars (dollar_capped only).",
+                                         ge=0, le=1e7)
     immediate_vesting: bool = key(False, "The match vests at once (overrides vesting.match).")
     vesting_schedule: Literal[tuple(NAMED_VESTING)] | None = key(None, "A named schedule for the match "
                                                                  "(overrides vesting.match).")
@@ -49,6 +52,8 @@ class MatchFormula(Section):
             if not self.tiers:
                 raise KeyError_("tiers", f"a {self.type} formula needs at least one tier")
             check_contiguous_at("tiers", self.tiers, "employee_min", "employee_max")
+        if (self.type == "dollar_capped") != (self.max_match_amount is not None):
+            raise KeyError_("max_match_amount", "is required for a dollar_capped formula and only for it")
         return self
 
     def dbt_var(self) -> dict:
@@ -62,7 +67,7 @@ class MatchFormula(Section):
             tiers = [{"employee_min": t.employee_min, "employee_max": t.employee_max, "match_rate": t.match_rate}
                      for t in self.tiers]
             cap = self.max_match_percentage
-        return {"type": self.type, "tiers": tiers, "cap": cap}
+        return {"type": self.type, "tiers": tiers, "cap": cap, "max_amount": self.max_match_amount}
 
     def vesting(self) -> list[dict] | None:
         if self.immediate_vesting:
