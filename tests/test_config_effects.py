@@ -1,30 +1,34 @@
 """Every modelled scalar key changes the results: each is perturbed in turn on a small real
-run (dbt + DuckDB, in this process) and some year's events or snapshot must differ from the
-run with the shipped config. Keys that only act under another setting are tested with the
-overlay that makes them apply (their `test_overlay`)."""
+run (dbt + DuckDB) and some year's events or snapshot must differ from the run with the
+shipped config. Keys that only act under another setting are tested with the overlay that
+makes them apply (their `test_overlay`). Of a table of named values (rates by age band, by
+pay band, ...) one entry is perturbed here: the entries reach the SQL through one map
+lookup, and test_config_model.py checks that every entry reaches the dbt vars.
+
+Two worker processes (one per core) share the keys; each keeps dbt's parse in memory."""
 from __future__ import annotations
 
 import copy
 import datetime
+import multiprocessing
 import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
 
-import census
-import foundation
-import generate_census
 import simconfig
-import simulate_year
-import sim_io
-from test_config_model import SCALAR_KEYS, _node, ours, perturbed_value, with_value
-from conftest import REPO
+from simconfig.base import BandTable
+from simconfig.model import SimulationConfig
+from test_config_model import SCALAR_KEYS, _node, ours, overlays, perturbed_value, with_value
 
+REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
-# Keys whose effect is on the workflow rather than inside a year (tested by the workflow tests).
-WORKFLOW_KEYS = {
+# Keys whose effect is on the workflow rather than inside a year, or that accept one value.
+NOT_IN_A_YEAR = {
     "simulation.end_year": "the last year the workflow runs (tests/test_resume_and_determinism.py)",
     "deferral_auto_escalation.require_active_enrollment": "accepts true only (test_config_model.py)",
     "employer_core_contribution.integration.enabled": "accepts false only (test_config_model.py)",
@@ -32,89 +36,116 @@ WORKFLOW_KEYS = {
 FOUNDATION_VARS = ("start_year", "end_year", "irs_limit_index")
 
 
-@pytest.fixture(scope="module")
-def bench(tmp_path_factory):
-    root = tmp_path_factory.mktemp("effects")
-    raw_census = root / "census_raw.parquet"
-    generate_census.write_census(generate_census.generate_census(400, 7, datetime.date(2024, 12, 31)), raw_census)
-    clean = root / "census.parquet"
-    census.prepare_census(raw_census, clean, root / "rejects.csv", datetime.date(2024, 12, 31), 0.05)
-    return root, clean
+def keys_to_perturb() -> list[str]:
+    """Every scalar key; of a table of named values its second entry (the first is often a band
+    the small census has nobody in, such as pay under $50,000)."""
+    keys = []
+    for path, _ in SCALAR_KEYS:
+        table, name = path.rsplit(".", 1)
+        if path in NOT_IN_A_YEAR:
+            continue
+        model = _model_at(table)
+        if issubclass(model, BandTable) and name != list(model.model_fields)[1]:
+            continue
+        keys.append(path)
+    return keys
 
 
-def _digest(con, path) -> str:
-    return con.execute(f"select md5(string_agg(r::varchar, '|' order by r::varchar)) "
-                       f"from read_parquet('{path}') r").fetchall()[0][0]
+def _model_at(path: str):
+    model = SimulationConfig
+    for part in path.split("."):
+        model = simconfig.loader._unwrap(model.model_fields[part].annotation)
+    return model
 
 
-FOUNDATIONS: dict[str, Path] = {}
+# ---- one worker process ---------------------------------------------------------------------------
+
+_STATE: dict = {}
 
 
-def foundation_for(root, census_path, dbt_vars: dict) -> Path:
-    """A built foundation for these vars (only a few vars reach the foundation models)."""
+def _init_worker() -> None:
+    sys.path[:0] = [str(REPO / "workflow" / "scripts"), str(REPO / "tests")]
+    import census
+    import generate_census
+
+    root = Path(tempfile.mkdtemp(prefix="config_effects_"))
+    raw = root / "census_raw.parquet"
+    generate_census.write_census(generate_census.generate_census(400, 7, datetime.date(2024, 12, 31)), raw)
+    census.prepare_census(raw, root / "census.parquet", root / "rejects.csv", datetime.date(2024, 12, 31), 0.05)
+    _STATE.update(root=root, census=root / "census.parquet", foundations={}, baselines={})
+
+
+def _foundation(dbt_vars: dict) -> Path:
+    import foundation
+    import sim_io
+
     key = repr([dbt_vars[name] for name in FOUNDATION_VARS])
-    if key not in FOUNDATIONS:
-        built = root / f"foundation_{len(FOUNDATIONS)}"
+    if key not in _STATE["foundations"]:
+        built = _STATE["root"] / f"foundation_{len(_STATE['foundations'])}"
         built.mkdir()
-        foundation.run_foundation(census_path=census_path, duckdb_path=built / "simulation.duckdb",
+        foundation.run_foundation(census_path=_STATE["census"], duckdb_path=built / "simulation.duckdb",
                                   baseline_state_path=built / "baseline.parquet", report_path=built / "foundation.json",
                                   project_dir=REPO / "dbt", target_path=built / "target", dbt_vars=dbt_vars,
                                   log=sim_io.JobLog(None))
-        FOUNDATIONS[key] = built
-    return FOUNDATIONS[key]
+        _STATE["foundations"][key] = built
+    return _STATE["foundations"][key]
 
 
-def run_digests(root, census_path, name: str, dbt_vars: dict, years: int) -> list[str]:
-    run = root / name
+def _digests(dbt_vars: dict, years: int) -> list[str]:
+    """Digests of each year's events and snapshot of a run from the shipped census."""
+    import sim_io
+    import simulate_year
+
+    run = _STATE["root"] / "run"
     shutil.rmtree(run, ignore_errors=True)
-    built = foundation_for(root, census_path, dbt_vars)
-    shutil.copytree(built, run, ignore=shutil.ignore_patterns("target"))
-    log = sim_io.JobLog(None)
-    db = run / "simulation.duckdb"
+    shutil.copytree(_foundation(dbt_vars), run, ignore=shutil.ignore_patterns("target"))
     state, digests = run / "baseline.parquet", []
     with duckdb.connect() as con:
         for offset in range(years):
             year = dbt_vars["start_year"] + offset
             out = run / str(year)
-            simulate_year.run_year(year=year, prev_state_path=state, duckdb_path=db,
+            simulate_year.run_year(year=year, prev_state_path=state, duckdb_path=run / "simulation.duckdb",
                                    events_path=out / "events.parquet", snapshot_path=out / "snapshot.parquet",
                                    state_path=out / "state.parquet", summary_path=out / "summary.json",
                                    project_dir=REPO / "dbt", target_path=run / "target", dbt_vars=dbt_vars,
-                                   log=log, quality_gates=False)
-            digests += [_digest(con, out / "events.parquet"), _digest(con, out / "snapshot.parquet")]
+                                   log=sim_io.JobLog(None), quality_gates=False)
+            for name in ("events", "snapshot"):
+                digests.append(con.execute(
+                    "select md5(string_agg(r::varchar, '|' order by r::varchar)) from read_parquet(?) r",
+                    [str(out / f"{name}.parquet")]).fetchall()[0][0])
             state = out / "state.parquet"
     return digests
 
 
-def test_every_scalar_key_changes_some_output(bench):
-    root, census_path = bench
-    baselines: dict[str, list[str]] = {}
-    without_effect = []
-    for path, info in SCALAR_KEYS:
-        if path in WORKFLOW_KEYS:
-            continue
-        extra = info.json_schema_extra or {}
-        parent = path.rsplit(".", 1)[0]
-        raw = copy.deepcopy(ours())
-        for other, value in (extra.get("test_overlay") or {}).items():
-            raw = with_value(raw, parent + other if other.startswith(".") else other, value)
-        model = simconfig.validate(raw).model
-        current = model
-        for part in path.split("."):
-            current = getattr(current, part)
-        target = path
-        if isinstance(info.validation_alias, str) and info.validation_alias in _node(raw, parent):
-            target = f"{parent}.{info.validation_alias}"
-        perturbed = with_value(raw, target, perturbed_value(path, info, current))
-        changed = simconfig.dbt_vars(simconfig.validate(perturbed).model)
-        base_vars = simconfig.dbt_vars(model)
-        key = repr(sorted(base_vars.items()))
-        for years in (1, 2):  # most keys act in the first year; escalation and later enrollment in the second
-            base_key = f"{key}/{years}"
-            if base_key not in baselines:
-                baselines[base_key] = run_digests(root, census_path, "base", base_vars, years)
-            if run_digests(root, census_path, "perturbed", changed, years) != baselines[base_key]:
-                break
-        else:
-            without_effect.append(path)
+def changes_some_output(path: str) -> tuple[str, bool]:
+    info = dict(SCALAR_KEYS)[path]
+    parent = path.rsplit(".", 1)[0]
+    raw = copy.deepcopy(ours())
+    for other, value in overlays(path).items():
+        raw = with_value(raw, other, value)
+    model = simconfig.validate(raw).model
+    current = model
+    for part in path.split("."):
+        current = getattr(current, part)
+    target = path
+    if isinstance(info.validation_alias, str) and info.validation_alias in _node(raw, parent):
+        target = f"{parent}.{info.validation_alias}"  # the file spells it with the peer's alias
+    base_vars = simconfig.dbt_vars(model)
+    perturbed = with_value(raw, target, perturbed_value(path, info, current))
+    changed_vars = simconfig.dbt_vars(simconfig.validate(perturbed).model)
+    for years in (1, 2):  # most keys act in the first year; escalation and later enrollment in the second
+        key = (repr(sorted(base_vars.items())), years)
+        if key not in _STATE["baselines"]:
+            _STATE["baselines"][key] = _digests(base_vars, years)
+        if _digests(changed_vars, years) != _STATE["baselines"][key]:
+            return path, True
+    return path, False
+
+
+def test_every_scalar_key_changes_some_output():
+    keys = keys_to_perturb()
+    assert len(keys) > 60
+    with multiprocessing.get_context("spawn").Pool(2, initializer=_init_worker) as pool:
+        results = dict(pool.imap_unordered(changes_some_output, keys))
+    without_effect = sorted(path for path, changed in results.items() if not changed)
     assert without_effect == [], f"keys that changed no output: {without_effect}"

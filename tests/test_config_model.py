@@ -357,17 +357,30 @@ def perturbed_value(path: str, info, current):
     return min(value, high) if high is not None else value
 
 
+def overlays(path: str) -> dict:
+    """The test overlays of the key and of every section above it (".x" is a sibling of the field)."""
+    merged, model, walked = {}, SimulationConfig, []
+    for part in path.split("."):
+        info = model.model_fields[part]
+        parent = ".".join(walked)
+        for other, value in ((info.json_schema_extra or {}).get("test_overlay") or {}).items():
+            merged[f"{parent}{other}" if other.startswith(".") else other] = value
+        walked.append(part)
+        model = simconfig.loader._unwrap(info.annotation)
+    return merged
+
+
+
 def test_every_scalar_key_reaches_the_dbt_vars_or_is_documented():
     """Changing any scalar key changes the dbt vars of a run (with the key's test overlay, which
     makes it apply), except the keys that accept one value only."""
     base_raw = ours()
     untested = []
     for path, info in SCALAR_KEYS:
-        extra = info.json_schema_extra or {}
         raw = copy.deepcopy(base_raw)
         parent = path.rsplit(".", 1)[0]
-        for other, value in (extra.get("test_overlay") or {}).items():
-            raw = with_value(raw, parent + other if other.startswith(".") else other, value)
+        for other, value in overlays(path).items():
+            raw = with_value(raw, other, value)
         model = simconfig.validate(raw).model
         current = model
         for part in path.split("."):

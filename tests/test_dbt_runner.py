@@ -7,10 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import BIN, REPO
 
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 import dbt_runner  # noqa: E402
+
+pytestmark = pytest.mark.slow
 
 # One process = one fresh dbt, as the next run or a cluster job would be.
 _LIST_ONE_MODEL = """

@@ -5,11 +5,13 @@ import json
 import subprocess
 
 import pandas as pd
+import pytest
 import yaml
 
 from conftest import BIN, REPO, new_workdir, simulate, snakemake
 
 
+@pytest.mark.slow
 def test_short_tenure_leaves_more_than_long_tenure(tmp_path):
     """The hazard multipliers (<2 years 1.8 vs 10-19 years 0.4) drive who is sampled to leave."""
     run = simulate(new_workdir(tmp_path), size=10000, start=2025, end=2026)
@@ -36,6 +38,7 @@ def test_short_tenure_leaves_more_than_long_tenure(tmp_path):
     assert rates["< 2"] > rates["10-19"] * 2, rates
 
 
+@pytest.mark.slow
 def test_census_rejects_are_written_and_the_run_continues(tmp_path):
     workdir = new_workdir(tmp_path)
     rows = ["employee_id,employee_birth_date,employee_hire_date,employee_gross_compensation,employee_deferral_rate"]

@@ -136,6 +136,7 @@ def other_seed_run(tmp_path_factory):
     return simulate(new_workdir(tmp_path_factory.mktemp("seed7")), seed=7)
 
 
+@pytest.mark.slow
 def test_enrollment_and_opt_out_depend_on_the_seed(three_year_run, other_seed_run):
     def outcomes(run, category):
         events = run.events()
@@ -147,6 +148,7 @@ def test_enrollment_and_opt_out_depend_on_the_seed(three_year_run, other_seed_ru
         assert first and second and first != second, category
 
 
+@pytest.mark.slow
 def test_cliff_vesting_forfeits_early_leavers(tmp_path):
     workdir = new_workdir(tmp_path)
 
@@ -171,6 +173,7 @@ def test_cliff_vesting_forfeits_early_leavers(tmp_path):
     assert (abs(summary.set_index("simulation_year").net_employer_cost - expected_net) < 0.05).all()
 
 
+@pytest.mark.slow
 def test_peer_configuration_runs_unchanged(tmp_path):
     workdir = new_workdir(tmp_path)
     (workdir / "config" / "simulation_config.yaml").write_text(PEER_CONFIG.read_text())
@@ -197,6 +200,7 @@ def _participation_scenario(tmp_path, edit, end=2034, size=3000):
     return _summary(simulate(workdir, size=size, start=2025, end=end))
 
 
+@pytest.mark.slow
 def test_auto_enrollment_participation_is_plausible(tmp_path):
     def all_eligible_at_6(config):
         ae = config["enrollment"]["auto_enrollment"]
@@ -209,6 +213,7 @@ def test_auto_enrollment_participation_is_plausible(tmp_path):
     assert 0.05 <= steady.average_deferral_rate <= 0.10, summary.average_deferral_rate.tolist()
 
 
+@pytest.mark.slow
 def test_voluntary_only_participation_is_plausible(tmp_path):
     def voluntary_only(config):
         config["enrollment"]["auto_enrollment"]["enabled"] = False

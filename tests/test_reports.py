@@ -18,6 +18,8 @@ import simconfig
 import workbook
 from conftest import REPO, Run, new_workdir, simulate
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"]

@@ -8,8 +8,11 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 
 from conftest import BIN, REPO, new_workdir, simulate, snakemake
+
+pytestmark = pytest.mark.slow
 
 
 def _frames(run) -> tuple[pd.DataFrame, pd.DataFrame]:

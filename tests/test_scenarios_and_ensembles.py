@@ -11,6 +11,8 @@ import pytest
 
 from conftest import new_workdir, snakemake
 
+pytestmark = pytest.mark.slow
+
 WORKFORCE_EVENTS = ("hire", "termination", "promotion", "raise")
 WORKFORCE_COLUMNS = ["employee_id", "simulation_year", "employment_status", "detailed_status_code", "level_id",
                      "current_compensation", "prorated_compensation", "termination_date"]
@@ -68,6 +70,23 @@ def test_comparison_report_names_the_match_as_the_only_difference(two_scenarios)
     keys = set(re.findall(r"<td class=\"key\">([^<]+)</td>", section))
     assert keys and all(k.startswith("employer_match.") for k in keys), keys
     assert "employer_match.active_formula" in keys
+
+
+def test_changing_the_baseline_reruns_only_the_comparison(two_scenarios):
+    workdir, _ = two_scenarios
+    config = {"baseline_scenario": "richer_match", "reports": True}
+    dry = _run(workdir, ["baseline", "richer_match"], [42], 2027, 1500, config, "--dry-run")
+    table = (dry.stdout + dry.stderr).split("Job stats:")[1].split("Reasons:")[0]
+    jobs = set(re.findall(r"^(\w+)\s+\d+$", table, re.MULTILINE)) - {"total"}
+    assert jobs == {"scenario_comparison", "all"}, table
+    _run(workdir, ["baseline", "richer_match"], [42], 2027, 1500, config)
+    out = workdir / "results" / "comparison" / "seed_42"
+    tables = pd.read_csv(out / "comparison_tables.csv")
+    match = tables[tables.metric == "employer_match"]
+    assert match.row.iloc[0] == "richer_match"  # the first row of every table is the baseline
+    variance = match[match.row == "variance"].drop(columns=["metric", "row"]).astype(float)
+    assert (variance < 0).all(axis=None)  # baseline now has the richer match
+    assert "vs richer_match" in (out / "comparison.html").read_text()
 
 
 def test_changing_one_overlay_reruns_only_that_scenario(two_scenarios):

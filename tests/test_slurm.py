@@ -23,6 +23,8 @@ import pytest
 
 from conftest import BIN, REPO, new_workdir
 
+pytestmark = pytest.mark.slow
+
 SCENARIOS = ["baseline", "richer_match"]
 SEEDS = [1, 2]
 YEARS = [2025, 2026, 2027]

@@ -64,12 +64,14 @@ case
     {%- if rules.get('allow_new_hires', true) %}
             or coalesce(detailed_status_code in ('new_hire_active', 'new_hire_termination'), false)
     {%- endif %}) then 'insufficient_tenure'
-  -- leavers need their own allowance whether or not active-at-year-end is required
+  {%- if rules.get('require_active_at_year_end', true) %}
+  -- the last-day rule: leavers qualify only with the allowance of their kind
   when not coalesce(case detailed_status_code
                         when 'new_hire_termination' then {{ sql_bool(rules.get('allow_terminated_new_hires', false)) }}
                         when 'experienced_termination' then {{ sql_bool(rules.get('allow_experienced_terminations', false)) }}
-                        else {{ sql_bool(not rules.get('require_active_at_year_end', true)) }} or employment_status = 'active'
+                        else employment_status = 'active'
                     end, false) then 'inactive_eoy'
+  {%- endif %}
   {%- else %}
   -- rules off: the plain active-at-year-end, 1,000-hour test
   when coalesce(annual_hours, 0) < 1000 then 'insufficient_hours'

@@ -118,8 +118,12 @@ def level_map(low: float, high: float) -> Any:
     return Annotated[dict[int, Annotated[float, Field(ge=low, le=high)]], BeforeValidator(_level_keys)]
 
 
+class BandTable(Section):
+    """A table of named values (by age band, pay band, ...): every entry is a number."""
+
+
 def bands(name: str, defaults: dict[str, float], low: float, high: float, doc: str,
-          aliases: dict[str, str] | None = None) -> type[Section]:
+          aliases: dict[str, str] | None = None) -> type[BandTable]:
     """A section of named values (age bands, income bands, ...) with per-use defaults:
     keys left out keep their default."""
     aliases = aliases or {}
@@ -129,6 +133,6 @@ def bands(name: str, defaults: dict[str, float], low: float, high: float, doc: s
         extra = {"validation_alias": alias} if alias else {}
         fields[band] = (float, Field(default, ge=low, le=high, description=f"{doc}: {band.replace('_', ' ')}",
                                      **extra))
-    model = create_model(name, __base__=Section, **fields)
+    model = create_model(name, __base__=BandTable, **fields)
     model.__doc__ = doc
     return model

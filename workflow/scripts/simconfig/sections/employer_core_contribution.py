@@ -59,7 +59,9 @@ class EmployerCoreContribution(Section):
     integration: Integration = key(default_factory=Integration, description="Permitted disparity (not "
                                    "modelled).")
     apply_eligibility: bool = key(True, "Apply the eligibility rules below (false: active on Dec 31 with "
-                                  "1,000 hours).", var="core_eligibility")
+                                  "1,000 hours).", var="core_eligibility",
+                                  applies_when="the rules below differ from active on Dec 31 with 1,000 hours",
+                                  test_overlay={".eligibility.minimum_hours_annual": 500})
     eligibility: EmployerEligibility = key(default_factory=EmployerEligibility, description="Who receives the "
                                            "core contribution.", var="core_eligibility")
 

@@ -113,7 +113,9 @@ class EmployerMatch(Section):
         test_overlay={".tenure_match_tiers": [{"min_years": 0, "max_years": None, "match_rate": 1.0,
                                                "max_deferral_pct": 0.04}]})
     apply_eligibility: bool = key(True, "Apply the eligibility rules below (false: active on Dec 31 with "
-                                  "1,000 hours).", var="match_eligibility")
+                                  "1,000 hours).", var="match_eligibility",
+                                  applies_when="the rules below differ from active on Dec 31 with 1,000 hours",
+                                  test_overlay={".eligibility.minimum_hours_annual": 500})
     eligibility: EmployerEligibility = key(default_factory=EmployerEligibility, description="Who receives the "
                                            "match (besides plan eligibility and deferrals).",
                                            var="match_eligibility")

@@ -100,15 +100,20 @@ class VoluntaryDeferralChoice(Section):
                                                          var="voluntary_deferral_rates")
 
 
+VOLUNTARY = {"applies_when": "employees become eligible outside auto-enrollment",
+             "test_overlay": {"enrollment.auto_enrollment.enabled": False}}
+
+
 class VoluntaryEnrollment(Section):
     enabled: bool = key(True, "Eligible employees outside auto-enrollment may enroll when first eligible.",
-                        var="voluntary_enrollment_enabled")
+                        var="voluntary_enrollment_enabled", **VOLUNTARY)
     base_rates_by_age: VoluntaryByAge = key(default_factory=VoluntaryByAge, description="Enrollment "
-                                            "probability by age band.", var="voluntary_base_rates_by_age")
+                                            "probability by age band.", var="voluntary_base_rates_by_age",
+                                            **VOLUNTARY)
     income_multipliers: VoluntaryByIncome = key(default_factory=VoluntaryByIncome, description="Multiplier by "
-                                                "pay band.", var="voluntary_income_multipliers")
+                                                "pay band.", var="voluntary_income_multipliers", **VOLUNTARY)
     job_level_multipliers: VoluntaryByLevel = key(default_factory=VoluntaryByLevel, description="Multiplier by "
-                                                  "job-level band.", var="voluntary_level_multipliers")
+                                                  "job-level band.", var="voluntary_level_multipliers", **VOLUNTARY)
     deferral_rates: VoluntaryDeferralChoice = key(default_factory=VoluntaryDeferralChoice,
                                                   description="The deferral rate voluntary enrollees choose.")
 
@@ -169,8 +174,10 @@ class Enrollment(Section):
                                            perturb=0.3)
     match_magnet: MatchMagnet = key(default_factory=MatchMagnet, description="Snapping to the match-maximising "
                                     "deferral rate.")
-    year_over_year_conversion: YearOverYearConversion = key(default_factory=YearOverYearConversion,
-                                                            description="Later enrollment of non-participants.")
+    year_over_year_conversion: YearOverYearConversion = key(
+        default_factory=YearOverYearConversion, description="Later enrollment of non-participants.",
+        # a small test census has few converters a year at the shipped rates
+        test_overlay={".year_over_year_conversion.base_rates_by_age": dict.fromkeys(AGE_BANDS, 0.5)})
 
     def match_magnet_enabled(self) -> bool:
         """enrollment.match_magnet.enabled, else the peer's match_optimization, else true."""

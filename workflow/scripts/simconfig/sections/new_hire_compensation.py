@@ -10,7 +10,9 @@ from simconfig.base import KeyError_, Rate, Section, key, level_map
 
 class PercentileStrategy(Section):
     default_percentile: Rate = key(0.40, "Position of a hire's pay inside the level's band (0 = minimum, "
-                                   "1 = maximum).", var="new_hire_default_percentile")
+                                   "1 = maximum).", var="new_hire_default_percentile",
+                                   applies_when="level_overrides leaves a level out",
+                                   test_overlay={".level_overrides": {}})
     level_overrides: level_map(0, 1) = key(default_factory=dict, description="Position inside the band by "
                                            "job level; other levels use default_percentile.",
                                            var="new_hire_level_percentiles", perturb={1: 0.9, 2: 0.9, 3: 0.9})
