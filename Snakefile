@@ -30,3 +30,11 @@ rule all:
     input:
         run_targets(),
 
+
+# The process exits when the workflow ends, not a second later (workflow/scripts/snakemake_exit.py).
+onsuccess:
+    snakemake_exit.cancel_rate_limit_timers()
+
+
+onerror:
+    snakemake_exit.cancel_rate_limit_timers()

@@ -11,6 +11,7 @@ sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
 import jobs  # noqa: E402
 import simconfig  # noqa: E402
+import snakemake_exit  # noqa: E402
 import summary_metrics  # noqa: E402
 from simconfig import run_settings  # noqa: E402
 
