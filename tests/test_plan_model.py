@@ -194,7 +194,7 @@ def test_peer_configuration_runs_unchanged(tmp_path):
     assert (matched.match_amount <= 0.03 * matched.plan_compensation + 0.01).all()
 
 
-def _participation_scenario(tmp_path, edit, end=2034, size=3000):
+def _participation_scenario(tmp_path, edit, end=2034, size=2000):
     workdir = new_workdir(tmp_path)
     _edit_config(workdir, edit)
     return _summary(simulate(workdir, size=size, start=2025, end=end))

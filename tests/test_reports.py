@@ -15,6 +15,7 @@ import charts
 import comparison
 import html_report
 import simconfig
+import summary_metrics
 import workbook
 from conftest import REPO, Run, new_workdir, simulate
 
@@ -111,7 +112,7 @@ def test_deferral_buckets_count_every_active_participant(report_run: Run):
 
 def test_comparison_charts(summaries: dict[str, pd.DataFrame], tmp_path: Path):
     paths = charts.make_comparison_charts(summaries, tmp_path)
-    assert {p.name for p in paths} == {f"comparison_{m}.{e}" for m in charts.COMPARISON_METRICS
+    assert {p.name for p in paths} == {f"comparison_{m}.{e}" for m in summary_metrics.comparison_charts()
                                        for e in ("png", "svg")}
     assert all(p.read_bytes().startswith(PNG_MAGIC) for p in paths if p.suffix == ".png")
 
@@ -285,7 +286,7 @@ def test_comparison_report_renders_offline_in_chromium(browser, comparison_repor
     seen = open_offline(browser, comparison_report)
     assert seen["errors"] == []
     assert seen["external"] == []
-    assert len(seen["boxes"]) == len(charts.COMPARISON_METRICS)
+    assert len(seen["boxes"]) == len(summary_metrics.comparison_charts())
     for box in seen["boxes"]:
         assert box["width"] > 0 and box["height"] > 0 and box["natural"] > 0, box
     for metric in comparison.METRICS:

@@ -10,7 +10,6 @@ rule foundation:
     params:
         dbt_vars=run_dbt_vars,
         unmodelled_keys=unmodelled_keys,
-        project_dir=str(DBT_PROJECT),
         target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
         dbt_threads=PLAN.settings.dbt_threads,
     log:
@@ -42,7 +41,6 @@ rule simulate_year:
         seed="{seed}",
         dbt_vars=run_dbt_vars,
         duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/simulation.duckdb",
-        project_dir=str(DBT_PROJECT),
         target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
         dbt_threads=PLAN.settings.dbt_threads,
     log:

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import sim_io
 
+# The dbt project is part of the code (its files are inputs of the rules that run it).
+DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt"
+
 
 def _log(log) -> sim_io.JobLog:
     return sim_io.JobLog(log[0])
@@ -48,7 +51,7 @@ def foundation(input, output, params, log) -> None:
         duckdb_path=Path(output.duckdb).resolve(),
         baseline_state_path=Path(output.baseline_state),
         report_path=Path(output.report),
-        project_dir=Path(params.project_dir),
+        project_dir=DBT_PROJECT,
         target_path=Path(params.target_path).resolve(),
         dbt_vars=json.loads(params.dbt_vars),
         threads=int(params.dbt_threads),
@@ -68,7 +71,7 @@ def simulate_year(input, output, params, log) -> None:
         snapshot_path=Path(output.snapshot),
         state_path=Path(output.state),
         summary_path=Path(output.summary),
-        project_dir=Path(params.project_dir),
+        project_dir=DBT_PROJECT,
         target_path=Path(params.target_path).resolve(),
         dbt_vars=json.loads(params.dbt_vars),
         threads=int(params.dbt_threads),
