@@ -32,6 +32,8 @@ NOT_IN_A_YEAR = {
     "simulation.end_year": "the last year the workflow runs (tests/test_resume_and_determinism.py)",
     "deferral_auto_escalation.require_active_enrollment": "accepts true only (test_config_model.py)",
     "employer_core_contribution.integration.enabled": "accepts false only (test_config_model.py)",
+    "deferral_match_response.upward_partial_increase_rate": "must equal 1 - upward_maximize_rate",
+    "deferral_match_response.downward_partial_decrease_rate": "must equal 1 - downward_reduce_to_max_rate",
 }
 FOUNDATION_VARS = ("start_year", "end_year", "irs_limit_index")
 
@@ -130,9 +132,10 @@ def changes_some_output(path: str) -> tuple[str, bool]:
     target = path
     if isinstance(info.validation_alias, str) and info.validation_alias in _node(raw, parent):
         target = f"{parent}.{info.validation_alias}"  # the file spells it with the peer's alias
-    base_vars = simconfig.dbt_vars(model)
+    reference = simconfig.validate(ours()).model  # the shipped plan is in force; perturbations are designs
+    base_vars = simconfig.dbt_vars(model, reference=reference)
     perturbed = with_value(raw, target, perturbed_value(path, info, current))
-    changed_vars = simconfig.dbt_vars(simconfig.validate(perturbed).model)
+    changed_vars = simconfig.dbt_vars(simconfig.validate(perturbed).model, reference=reference)
     for years in (1, 2):  # most keys act in the first year; escalation and later enrollment in the second
         key = (repr(sorted(base_vars.items())), years)
         if key not in _STATE["baselines"]:

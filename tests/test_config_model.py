@@ -134,7 +134,7 @@ def test_peer_config_loads_and_maps_its_plan():
 def test_peer_keys_without_effect_are_set_aside_and_the_rest_is_modelled():
     unmodelled = set(simconfig.validate(peer()).unmodelled_keys())
     for path in ("setup.clear_tables", "optimization.max_workers", "corporate_network.enabled",
-                 "deferral_match_response.enabled", "enrollment.timing.processing_frequency",
+                 "enrollment.timing.processing_frequency",
                  "enrollment.year_over_year_conversion.deferral_rates.conservative",
                  "employer_match.formulas.tiered_match.tiers[0].tier", "compensation.growth_target",
                  "employer_core_contribution.integration.disparity_rate"):
@@ -143,7 +143,8 @@ def test_peer_keys_without_effect_are_set_aside_and_the_rest_is_modelled():
                  "enrollment.auto_enrollment.opt_out_rates.by_income.low_income",
                  "employer_match.formulas.qaca_safe_harbor.vesting_schedule",
                  "employer_match.formulas.simple_match.name", "employer_core_contribution.graded_schedule",
-                 "employer_core_contribution.integration.enabled", "eligibility.waiting_period_days"):
+                 "employer_core_contribution.integration.enabled", "eligibility.waiting_period_days",
+                 "deferral_match_response.enabled", "deferral_match_response.upward_partial_increase_rate"):
         assert not any(key == path or key.startswith(path + ".") for key in unmodelled), path
 
 
@@ -154,7 +155,7 @@ def test_the_peer_notice_is_short_and_grouped_by_section():
     assert len(lines) <= 20
     sections = [line.split(":")[0].strip() for line in lines[1:]]
     assert len(sections) == len(set(sections))  # one line per section
-    assert any("deferral_match_response" in line for line in lines)
+    assert any(line.startswith("  enrollment:") for line in lines)
 
 
 def test_strict_config_turns_the_notice_into_an_error(tmp_path):
@@ -395,6 +396,8 @@ def test_every_scalar_key_reaches_the_dbt_vars_or_is_documented():
             continue
         assert changed != simconfig.dbt_vars(model), f"{path} does not change the dbt vars"
     assert untested == ["deferral_auto_escalation.require_active_enrollment",
+                        "deferral_match_response.upward_partial_increase_rate",
+                        "deferral_match_response.downward_partial_decrease_rate",
                         "employer_core_contribution.integration.enabled"], untested
 
 
@@ -402,3 +405,67 @@ def _node(raw: dict, path: str) -> dict:
     for part in path.split("."):
         raw = raw.get(part) or {}
     return raw
+
+
+# ---- plan rules checked at load (IRC 401(k)(12), (13)) ------------------------------------------
+
+def test_safe_harbor_formulas_can_be_active_and_must_vest_at_once():
+    raw = with_value(ours(), "employer_match.active_formula", "safe_harbor_basic")
+    assert dbt_vars(raw)["match_formula"]["type"] == "safe_harbor"
+    assert dbt_vars(raw)["vesting_match_schedule"] == [{"years": 0, "vested_pct": 1.0}]
+    message = raises_naming(with_value(raw, "employer_match.formulas.safe_harbor_basic.immediate_vesting", False),
+                            "employer_match.formulas.safe_harbor_basic.immediate_vesting")
+    assert "401(k)(12)(E)" in message
+
+
+def test_a_safe_harbor_formula_less_generous_than_the_basic_match_is_rejected():
+    thin = [{"employee_min": 0.0, "employee_max": 0.04, "match_rate": 0.5}]
+    raw = with_value(ours(), "employer_match.active_formula", "safe_harbor_basic")
+    message = raises_naming(with_value(raw, "employer_match.formulas.safe_harbor_basic.tiers", thin),
+                            "employer_match.formulas.safe_harbor_basic.tiers")
+    assert "less than the basic safe-harbor match" in message
+    rising = [{"employee_min": 0.0, "employee_max": 0.03, "match_rate": 1.0},
+              {"employee_min": 0.03, "employee_max": 0.05, "match_rate": 150}]  # 150 % (a whole-number percent)
+    assert "must not rise" in raises_naming(with_value(raw, "employer_match.formulas.safe_harbor_basic.tiers", rising),
+                                            "employer_match.formulas.safe_harbor_basic.tiers")
+    enhanced = [{"employee_min": 0.0, "employee_max": 0.04, "match_rate": 1.0}]  # 100 % of 4 %: enhanced
+    assert dbt_vars(with_value(raw, "employer_match.formulas.safe_harbor_basic.tiers", enhanced))
+
+
+def test_qaca_needs_auto_enrollment_within_its_bounds_and_two_year_vesting():
+    raw = with_value(ours(), "employer_match.active_formula", "qaca_safe_harbor")
+    assert dbt_vars(raw)["match_formula"]["type"] == "qaca"
+    raises_naming(with_value(raw, "enrollment.auto_enrollment.default_deferral_rate", 0.02),
+                  "enrollment.auto_enrollment.default_deferral_rate")
+    raises_naming(with_value(raw, "enrollment.auto_enrollment.enabled", False), "enrollment.auto_enrollment.enabled")
+    low = with_value(with_value(raw, "enrollment.auto_enrollment.default_deferral_rate", 0.03),
+                     "deferral_auto_escalation.enabled", False)
+    assert "must reach 4% in plan year 3" in raises_naming(low, "deferral_auto_escalation")
+    raises_naming(with_value(raw, "deferral_auto_escalation.maximum_rate", 0.20), "deferral_auto_escalation.maximum_rate")
+    raises_naming(with_value(raw, "employer_match.formulas.qaca_safe_harbor.vesting_schedule", "cliff_3_year"),
+                  "employer_match.formulas.qaca_safe_harbor.vesting_schedule")
+
+
+def test_safe_harbor_nonelective_is_three_percent_and_vested():
+    raw = with_value(ours(), "employer_core_contribution.safe_harbor", True)
+    raises_naming(raw, "employer_core_contribution.safe_harbor")  # 1 % is too little
+    raw = with_value(raw, "employer_core_contribution.contribution_rate", 0.03)
+    raises_naming(raw, "vesting.core")  # the shipped core vests over 6 years
+    raw = with_value(raw, "vesting.core", {"type": "immediate"})
+    assert dbt_vars(raw)["core_safe_harbor"] is True
+
+
+def test_roth_share_needs_a_roth_option():
+    raw = with_value(with_value(ours(), "employee_contributions.roth_available", False),
+                     "employee_contributions.roth_share", 0.2)
+    raises_naming(raw, "employee_contributions.roth_share")
+
+
+def test_the_reference_plan_is_the_base_config_without_the_overlay(tmp_path):
+    loaded = simconfig.load(OUR_CONFIG, REPO / "config" / "scenarios" / "richer_match.yaml")
+    values = simconfig.dbt_vars(loaded.model, reference=loaded.reference)
+    assert values["match_ceiling"] == 0.06 and values["reference_match_ceiling"] == 0.05
+    assert values["match_per_dollar"] == 1.0 and values["reference_match_per_dollar"] == 0.8
+    alone = simconfig.load(OUR_CONFIG)
+    same = simconfig.dbt_vars(alone.model, reference=alone.reference)
+    assert same["match_per_dollar"] == same["reference_match_per_dollar"] == 0.8

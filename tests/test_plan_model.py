@@ -2,6 +2,7 @@
 the peer's configuration, and plausibility against published participation figures."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -80,7 +81,8 @@ def test_census_participants_stay_enrolled_at_their_rate_plus_escalation(three_y
     import duckdb
     census = duckdb.sql(
         f"select employee_id, employee_deferral_rate from read_parquet('{three_year_run.run_dir / 'census' / 'census.parquet'}')"
-        " where employee_deferral_rate > 0").df().set_index("employee_id").employee_deferral_rate
+        " where employee_deferral_rate > 0 and eligibility_override is distinct from false"  # excluded: no deferrals
+    ).df().set_index("employee_id").employee_deferral_rate
     snapshots = three_year_run.snapshots()
     events = three_year_run.events()
     for year in three_year_run.years[1:]:
@@ -180,10 +182,10 @@ def test_peer_configuration_runs_unchanged(tmp_path):
     run = simulate(workdir, size=1500, start=2025, end=2026)
     output = run.result.stdout + run.result.stderr
     assert output.count("have no effect here") == 1
-    for section in ("corporate_network", "deferral_match_response", "enrollment"):
+    for section in ("corporate_network", "enrollment"):
         assert f"  {section}" in output or f", {section}" in output, section
     unmodelled = (run.run_dir / "unmodelled_config_keys.txt").read_text().split()
-    assert "setup.clear_tables" in unmodelled and "deferral_match_response.enabled" in unmodelled
+    assert "setup.clear_tables" in unmodelled and "deferral_match_response.enabled" not in unmodelled
     assert not any(key.startswith("enrollment.auto_enrollment.default") for key in unmodelled)
     events = run.events()
     # the peer's 2% default and its simple 50%-of-6% match are what run
@@ -223,3 +225,95 @@ def test_voluntary_only_participation_is_plausible(tmp_path):
     steady = summary.iloc[-1]
     assert 0.50 <= steady.participation_rate <= 0.75, summary.participation_rate.tolist()
     assert 0.05 <= steady.average_deferral_rate <= 0.10, summary.average_deferral_rate.tolist()
+
+
+# ---- plan rules to the letter (safe harbor, exclusion, Roth catch-up, match timing, response) ------
+
+def test_excluded_employees_have_no_deferrals_or_employer_money(three_year_run):
+    snapshots = three_year_run.snapshots()
+    excluded = snapshots[snapshots.eligibility_override.eq(False).fillna(False)]
+    assert len(excluded) > 10
+    assert (excluded[["employee_deferrals", "match_amount", "core_amount"]] == 0).all(axis=None)
+    assert not excluded.is_plan_eligible.any()
+    events = three_year_run.events()
+    plan_events = events[events.event_type.isin(["enrollment", "deferral_escalation", "deferral_match_response"])]
+    assert not set(plan_events.employee_id) & set(excluded.employee_id)
+    report = json.loads((three_year_run.run_dir / "census" / "census_report.json").read_text())
+    assert report["rows_excluded_with_deferral_rate"] > 0
+
+
+def test_no_employer_money_before_plan_entry(three_year_run):
+    snapshots = three_year_run.snapshots()
+    outside = snapshots[~snapshots.is_plan_eligible]
+    assert len(outside) > 0
+    assert (outside[["employee_deferrals", "match_amount", "core_amount"]] == 0).all(axis=None)
+
+
+def test_roth_catch_up_is_required_from_2026_above_the_threshold(three_year_run):
+    snapshots = three_year_run.snapshots()
+    year_2025 = snapshots[snapshots.simulation_year == 2025]
+    assert not year_2025.roth_catch_up_required.any() and (year_2025.roth_catch_up_deferrals == 0).all()
+    later = snapshots[(snapshots.simulation_year >= 2026) & (snapshots.catch_up_deferrals > 0)]
+    required = later[later.prior_year_fica_wages > 150_000]
+    assert len(required) > 10
+    assert required.roth_catch_up_required.all()
+    assert (required.roth_catch_up_deferrals == required.catch_up_deferrals).all()
+    assert (later[later.prior_year_fica_wages <= 150_000].roth_catch_up_deferrals == 0).all()
+    # the Roth catch-up is part of the Roth deferrals; pre-tax and Roth add up to the deferrals
+    assert (snapshots.roth_deferrals + 0.005 >= snapshots.roth_catch_up_deferrals).all()
+    assert ((snapshots.pre_tax_deferrals + snapshots.roth_deferrals - snapshots.employee_deferrals).abs() < 0.011).all()
+
+
+def _plan_run(tmp_path, edit, size=1500, end=2026, scenario="baseline"):
+    workdir = new_workdir(tmp_path)
+    _edit_config(workdir, edit)
+    return simulate(workdir, size=size, start=2025, end=end, scenario=scenario)
+
+
+@pytest.mark.slow
+def test_safe_harbor_match_goes_to_every_plan_eligible_deferrer(tmp_path):
+    def safe_harbor(config):
+        config["employer_match"]["active_formula"] = "safe_harbor_basic"
+        config["employer_match"]["eligibility"]["minimum_hours_annual"] = 1000
+        config["employer_match"]["eligibility"]["require_active_at_year_end"] = True
+
+    snapshots = _plan_run(tmp_path, safe_harbor).snapshots()
+    deferrers = snapshots[snapshots.is_plan_eligible & (snapshots.employee_deferrals > 0)]
+    leavers_and_short = deferrers[(deferrers.employment_status == "terminated") | (deferrers.annual_hours < 1000)]
+    assert len(leavers_and_short) > 50  # the conditions of an ordinary match would exclude these
+    pay, deferred = deferrers.plan_compensation, deferrers.employee_deferrals
+    basic = deferred.clip(upper=0.03 * pay) + 0.5 * (deferred.clip(upper=0.05 * pay) - 0.03 * pay).clip(lower=0)
+    # before 415(c), which never binds at these amounts here
+    assert ((deferrers.match_amount - basic.round(2)).abs() <= 0.011).all()
+    assert (snapshots[~snapshots.is_plan_eligible].match_amount == 0).all()
+
+
+@pytest.mark.slow
+def test_per_pay_period_match_is_lower_by_exactly_the_true_up(tmp_path):
+    runs = {}
+    for true_up in (True, False):
+        def timing(config, true_up=true_up):
+            config["employer_match"]["true_up"] = true_up
+        runs[true_up] = _summary(_plan_run(tmp_path / str(true_up), timing))
+    annual, periodic = runs[True], runs[False]
+    assert (annual.match_true_up > 0).all() and (periodic.match_true_up == 0).all()
+    difference = annual.employer_match - periodic.employer_match
+    # exact to the cent (415(c) takes back no match in this census)
+    assert ((difference - annual.match_true_up).abs() < 0.02).all(), (difference, annual.match_true_up)
+
+
+@pytest.mark.slow
+def test_match_response_raises_deferrals_under_a_richer_match(tmp_path):
+    averages = {}
+    for scenario in ("baseline", "richer_match"):
+        for enabled in (True, False):
+            def response(config, enabled=enabled):
+                config["deferral_match_response"]["enabled"] = enabled
+            run = _plan_run(tmp_path / f"{scenario}_{enabled}", response, end=2025, scenario=scenario)
+            averages[scenario, enabled] = _summary(run).average_deferral_rate.iloc[0]
+            events = run.events()
+            assert (events.event_type == "deferral_match_response").any() == enabled
+    # with the response on, the richer match (6 % ceiling) pulls deferrals up more than the 5 % one
+    assert averages["richer_match", True] > averages["baseline", True]
+    assert averages["richer_match", True] - averages["richer_match", False] > \
+        averages["baseline", True] - averages["baseline", False]

@@ -47,18 +47,24 @@ end
 {%- endmacro %}
 
 {#
-  Why an employee does or does not get a contribution: the first failing check of
-  plan eligibility (match only: a match needs deferrals), hours, tenure and status
-  at year end, else 'eligible'. Reads the contract columns of int_employee_deferrals.
-  Missing keys of `rules` fall back to the project defaults.
+  Why an employee does or does not get employer money: the first failing check, else
+  'eligible'. Employer money follows plan eligibility (entry into the plan); a long-term
+  part-time employee gets it only if the plan says so (ltpt_employer_money). A safe-harbor
+  contribution (a safe_harbor or qaca match, a safe-harbor nonelective core) goes to every
+  plan-eligible employee with no other condition (IRC 401(k)(12), (13)); otherwise the
+  configured hours, tenure and last-day conditions apply. Reads the contract columns of
+  int_employee_deferrals; missing keys of `rules` fall back to the project defaults.
 #}
-{% macro employer_eligibility_reason(rules, require_plan_eligibility) -%}
+{% macro employer_eligibility_reason(rules, safe_harbor=false) -%}
 {%- set apply = rules.get('apply', true) -%}
 case
-  {%- if require_plan_eligibility %}
   when not coalesce(is_plan_eligible, false) then 'not_plan_eligible'
+  {%- if not var('ltpt_employer_money') %}
+  when eligibility_route = 'long_term_part_time' then 'long_term_part_time'
   {%- endif %}
-  {%- if apply %}
+  {%- if safe_harbor %}
+  {#- no hours, tenure or last-day condition #}
+  {%- elif apply %}
   when coalesce(annual_hours, 0) < {{ rules.get('minimum_hours_annual', 1000) }} then 'insufficient_hours'
   when not (coalesce(current_tenure, 0) >= {{ rules.get('minimum_tenure_years', 0) }}
     {%- if rules.get('allow_new_hires', true) %}
@@ -81,17 +87,23 @@ case
 end
 {%- endmacro %}
 
+{# The active match is a safe-harbor one (its type decides who receives it). #}
+{% macro match_is_safe_harbor() -%}
+{{- return(var('match_enabled') and var('match_status') == 'deferral_based'
+           and var('match_formula').type in ('safe_harbor', 'qaca')) -}}
+{%- endmacro %}
+
 {#
   Match before 415(c). match_status deferral_based: the active formula (var match_formula:
   its type, tiers and cap as a share of pay); graded_by_service / points_based: a match
   rate and a deferral ceiling by service or points band (uncapped, as the peer).
 #}
-{% macro employer_match_formula(deferrals='employee_deferrals', pay='plan_compensation', age='current_age', tenure='current_tenure') -%}
+{% macro employer_match_formula(deferrals='employee_deferrals', pay='plan_compensation', age='current_age', tenure='current_tenure', yearly_dollar_cap=true) -%}
 {%- set status = var('match_status') -%}
 {%- if not var('match_enabled') -%}
 0
 {%- elif status == 'deferral_based' -%}
-{{ match_formula_amount(var('match_formula'), deferrals, pay) }}
+{{ match_formula_amount(var('match_formula'), deferrals, pay, yearly_dollar_cap) }}
 {%- elif status in ('graded_by_service', 'points_based') -%}
 {%- if status == 'graded_by_service' -%}
 {%- set tiers, value, min_key, max_key = var('tenure_match_tiers'), tenure, 'min_years', 'max_years' -%}
@@ -107,12 +119,16 @@ end
 
 {#
   The match of one formula (employer_match.formulas.<id> in the config), by its type.
-  simple / tiered / stretch: rate x the deferrals inside each tier [employee_min,
-  employee_max) of pay; dollar_capped: the same, at most max_amount dollars a year. Then
-  capped at `cap` x pay. A new formula type is a branch here.
+  simple / tiered / stretch / safe_harbor / qaca: rate x the deferrals inside each tier
+  [employee_min, employee_max) of pay (safe-harbor types differ in who receives the match,
+  see employer_eligibility_reason); dollar_capped: the same, at most max_amount dollars a
+  year (left to the caller when yearly_dollar_cap is false). Then capped at `cap` x pay.
+  A new formula type is a branch here.
 #}
-{% macro match_formula_amount(formula, deferrals, pay) -%}
-{%- if formula.type in ('simple', 'tiered', 'stretch') -%}
+{% macro match_formula_amount(formula, deferrals, pay, yearly_dollar_cap=true) -%}
+{%- if formula.type in ('simple', 'tiered', 'stretch', 'safe_harbor', 'qaca') -%}
+{%- set amount = tier_sum(formula.tiers, deferrals, pay) -%}
+{%- elif formula.type == 'dollar_capped' and not yearly_dollar_cap -%}
 {%- set amount = tier_sum(formula.tiers, deferrals, pay) -%}
 {%- elif formula.type == 'dollar_capped' -%}
 {%- set amount = 'least(' ~ tier_sum(formula.tiers, deferrals, pay) ~ ', ' ~ formula.max_amount ~ ')' -%}

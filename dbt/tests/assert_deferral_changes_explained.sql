@@ -20,7 +20,7 @@ plan_events as (
     select employee_id, count(*) as n_events
     from {{ ref('fct_yearly_events') }}
     where simulation_year = (select simulation_year from context)
-      and event_type in ('enrollment', 'enrollment_change', 'deferral_escalation')
+      and event_type in ('enrollment', 'enrollment_change', 'deferral_match_response', 'deferral_escalation')
     group by employee_id
 ),
 

@@ -106,8 +106,10 @@ def as_of_date(wildcards):
 
 def run_dbt_vars(wildcards):
     """All dbt vars of one run, as sorted JSON."""
+    loaded = PLAN.scenarios[wildcards.scenario]
     dbt_vars = simconfig.dbt_vars(
-        PLAN.scenarios[wildcards.scenario].model,
+        loaded.model,
+        reference=loaded.reference,
         scenario_id=wildcards.scenario,
         plan_design_id=PLAN.settings.plan_design_id,
         random_seed=int(wildcards.seed),

@@ -74,6 +74,9 @@ class CensusReport:
     rows_rejected: int
     rows_not_active_at_as_of: int  # accepted, but terminated/inactive on the as-of date
     reject_reasons: dict[str, int]
+    # accepted rows excluded from the plan (eligibility_override false) that give a deferral
+    # rate: the model lets them defer nothing (exclusion wins), so the rate is not used
+    rows_excluded_with_deferral_rate: int = 0
     ignored_columns: tuple[str, ...] = field(default=())  # columns the model does not read
 
     def to_dict(self) -> dict:
@@ -317,6 +320,8 @@ def validate(
         rows_rejected=len(reasons),
         rows_not_active_at_as_of=int(not_active.sum()),
         reject_reasons=reject_reasons,
+        rows_excluded_with_deferral_rate=int((bools["eligibility_override"][ok].eq(False).fillna(False)
+                                              & rate[ok].gt(0).fillna(False)).sum()),
         ignored_columns=ignored,
     )
     return clean, _rejects_frame(raw, reasons), report

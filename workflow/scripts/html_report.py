@@ -166,7 +166,9 @@ def census_notes(run_dir: Path) -> str:
     counts = [("Rows read", report.get("rows_read")), ("Rows accepted", report.get("rows_accepted")),
               ("Rows rejected", report.get("rows_rejected")),
               ("Accepted rows not active at the as-of date (not in the starting workforce)",
-               report.get("rows_not_active_at_as_of"))]
+               report.get("rows_not_active_at_as_of")),
+              ("Rows excluded from the plan (eligibility_override false) with a deferral rate, which is not used",
+               report.get("rows_excluded_with_deferral_rate", 0))]
     html = (f"<p>Census file: <code>{text(report.get('source', 'unknown'))}</code></p>"
             + html_table(["", "rows"], [[k, format_value("count", v)] for k, v in counts], numeric={1}))
     reasons = report.get("reject_reasons") or {}

@@ -22,7 +22,8 @@ select
     -- next year's HCE lookback is the pay earned this year
     cast(prorated_compensation as double) as prior_year_compensation,
     cast(match_balance as double) as match_balance,
-    cast(core_balance as double) as core_balance
+    cast(core_balance as double) as core_balance,
+    cast(ltpt_service_years as integer) as ltpt_service_years
 from {{ ref('fct_workforce_snapshot') }}
 where simulation_year = (select simulation_year from {{ source('sim_input', 'year_context') }})
   and employment_status = 'active'

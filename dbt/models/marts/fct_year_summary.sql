@@ -39,6 +39,11 @@ pay as (
                                    and participation_status = 'participating') as average_deferral_rate,
         sum(employee_deferrals) as employee_deferrals,
         sum(match_amount) as employer_match,
+        sum(match_true_up_amount) as match_true_up,
+        sum(roth_catch_up_deferrals) as roth_catch_up_deferrals,
+        count(*) filter (where roth_catch_up_required and catch_up_deferrals > 0) as roth_catch_up_employees,
+        count(*) filter (where employment_status = 'active' and is_plan_eligible
+                         and eligibility_route = 'long_term_part_time') as long_term_part_time_eligible,
         sum(core_amount) as employer_core,
         sum(forfeiture_amount) as forfeitures,
         count(*) filter (where is_hce and employment_status = 'active') as hce_actives,
@@ -73,6 +78,7 @@ select
     round(pay.average_deferral_rate, 6) as average_deferral_rate,
     round(pay.employee_deferrals, 2) as employee_deferrals,
     round(pay.employer_match, 2) as employer_match,
+    round(pay.match_true_up, 2) as match_true_up,
     round(pay.employer_core, 2) as employer_core,
     round(pay.employer_match + pay.employer_core, 2) as employer_contributions,
     round(pay.forfeitures, 2) as forfeitures,
@@ -80,7 +86,10 @@ select
     (pay.employer_match + pay.employer_core - pay.forfeitures) / nullif(pay.total_compensation, 0)
         as employer_cost_share_of_payroll,
     pay.hce_actives,
-    pay.employees_at_deferral_limit
+    pay.employees_at_deferral_limit,
+    round(pay.roth_catch_up_deferrals, 2) as roth_catch_up_deferrals,
+    pay.roth_catch_up_employees,
+    pay.long_term_part_time_eligible
 from context
 cross join needs
 cross join event_counts

@@ -93,6 +93,8 @@ def _whole_percent(value: Any) -> Any:
 
 
 Percent = Annotated[float, BeforeValidator(_whole_percent), Field(ge=0, le=1)]
+# A match rate per dollar deferred: above 100 % is possible, written as a whole-number percent (150 = 1.50).
+MatchRate = Annotated[float, BeforeValidator(_whole_percent), Field(ge=0, le=10)]
 
 
 def _level_keys(value: Any) -> Any:

@@ -7,11 +7,13 @@ from typing import Any
 from simconfig.model import SimulationConfig
 
 
-def dbt_vars(config: SimulationConfig, *, scenario_id: str = "baseline", plan_design_id: str = "default",
-             random_seed: int | None = None, start_year: int | None = None,
+def dbt_vars(config: SimulationConfig, *, reference: SimulationConfig | None = None, scenario_id: str = "baseline",
+             plan_design_id: str = "default", random_seed: int | None = None, start_year: int | None = None,
              end_year: int | None = None) -> dict[str, Any]:
-    """Every dbt var of one run (constant across its years), as JSON values."""
+    """Every dbt var of one run (constant across its years), as JSON values. `reference` is the plan
+    in force today (the base config without the scenario's overlay); default: the config itself."""
     c = config
+    reference = reference or config
     promotion = c.compensation.promotion_compensation
     percentile = c.new_hire_compensation.percentile_strategy
     market = c.new_hire_compensation.market_adjustments
@@ -57,6 +59,10 @@ def dbt_vars(config: SimulationConfig, *, scenario_id: str = "baseline", plan_de
         # plan eligibility
         "plan_eligibility_minimum_age": c.plan_eligibility.minimum_age,
         "plan_eligibility_waiting_period_days": c.waiting_period_days(),
+        "plan_eligibility_minimum_annual_hours": c.plan_eligibility.minimum_annual_hours,
+        "plan_entry_dates": c.plan_eligibility.entry_dates,
+        "ltpt_enabled": c.plan_eligibility.long_term_part_time.enabled,
+        "ltpt_employer_money": c.plan_eligibility.long_term_part_time.employer_money,
         "new_hire_ineligible_pct": c.eligibility.new_hire_ineligible_pct,
         # enrollment
         "auto_enrollment_enabled": auto.enabled,
@@ -73,6 +79,10 @@ def dbt_vars(config: SimulationConfig, *, scenario_id: str = "baseline", plan_de
         "proactive_probability_by_age": proactive.probability_by_demographics.model_dump(),
         "voluntary_enrollment_enabled": voluntary.enabled,
         "voluntary_enrollment_rate": c.enrollment.voluntary_enrollment_rate,
+        # the response of enrollment to the match, against the plan in force today
+        "match_participation_slope": c.enrollment.match_response.participation_per_match_rate,
+        "match_per_dollar": match.match_per_dollar(),
+        "reference_match_per_dollar": reference.employer_match.match_per_dollar(),
         "voluntary_base_rates_by_age": voluntary.base_rates_by_age.model_dump(),
         "voluntary_income_multipliers": voluntary.income_multipliers.model_dump(),
         "voluntary_level_multipliers": voluntary.job_level_multipliers.model_dump(),
@@ -93,17 +103,24 @@ def dbt_vars(config: SimulationConfig, *, scenario_id: str = "baseline", plan_de
         "escalation_maximum_rate": escalation.maximum_rate,
         "escalation_hire_date_cutoff": escalation.hire_date_cutoff,
         "escalation_first_delay_years": escalation.first_escalation_delay_years,
+        "roth_available": c.employee_contributions.roth_available,
         "roth_share": c.employee_contributions.roth_share,
+        "match_response": c.deferral_match_response.dbt_var(),
         # employer money
         "match_enabled": match.enabled,
         "match_status": match.employer_match_status,
         "match_formula": formula.dbt_var(),
+        "match_ceiling": match.match_ceiling(),
+        "reference_match_ceiling": reference.employer_match.match_ceiling(),
+        "match_true_up": match.true_up,
+        "match_pay_frequency": match.pay_frequency,
         "tenure_match_tiers": match.service_tiers() if match.employer_match_status == "graded_by_service" else [],
         "points_match_tiers": match.points_tiers() if match.employer_match_status == "points_based" else [],
         "match_eligibility": match.eligibility.rules(match.apply_eligibility),
         "core_enabled": core.enabled,
         "core_status": core.status,
         "core_rate": core.contribution_rate if core.status == "flat" else 0.0,
+        "core_safe_harbor": core.safe_harbor,
         "core_graded_schedule": core.dbt_graded() if core.status == "graded_by_service" else [],
         "core_age_schedule": core.dbt_age() if core.status == "age_banded" else [],
         "core_points_schedule": core.dbt_points() if core.status == "points_based" else [],

@@ -29,6 +29,9 @@ class LoadedConfig:
     model: SimulationConfig
     sources: tuple[str, ...]                       # the files it was read from, base first
     unmodelled: dict[str, tuple[str, ...]] = field(default_factory=dict)  # file -> peer keys with no effect
+    # The base file alone: the plan in force today, against which a scenario's design change is
+    # measured (participants respond to the change of match).
+    reference: SimulationConfig | None = None
 
     def unmodelled_keys(self) -> list[str]:
         return sorted({key for keys in self.unmodelled.values() for key in keys})
@@ -74,11 +77,17 @@ def validate_files(files: list[tuple[str, dict]]) -> LoadedConfig:
         merged = deep_merge(merged, clean)
     if problems:
         raise ConfigError("\n".join(problems))
+    model = _validated(merged, files)
+    reference = model if len(files) == 1 else _validated(_Walk().mapping(files[0][1], SimulationConfig, ""),
+                                                          files[:1])
+    return LoadedConfig(model=model, sources=tuple(s for s, _ in files), unmodelled=unmodelled, reference=reference)
+
+
+def _validated(raw: dict, files: list[tuple[str, dict]]) -> SimulationConfig:
     try:
-        model = SimulationConfig.model_validate(merged)
+        return SimulationConfig.model_validate(raw)
     except ValidationError as error:
         raise ConfigError("\n".join(_describe(e, files) for e in error.errors(include_url=False))) from None
-    return LoadedConfig(model=model, sources=tuple(s for s, _ in files), unmodelled=unmodelled)
 
 
 def deep_merge(base: dict, overlay: dict) -> dict:

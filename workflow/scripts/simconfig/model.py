@@ -6,6 +6,7 @@ from pydantic import model_validator
 from simconfig.base import KeyError_, Section, key
 from simconfig.sections.compensation import Compensation
 from simconfig.sections.deferral_auto_escalation import DeferralAutoEscalation
+from simconfig.sections.deferral_match_response import DeferralMatchResponse
 from simconfig.sections.eligibility import Eligibility, PlanEligibility
 from simconfig.sections.employee_contributions import EmployeeContributions
 from simconfig.sections.employer_core_contribution import EmployerCoreContribution
@@ -15,7 +16,7 @@ from simconfig.sections.irs_limits import IrsLimits
 from simconfig.sections.new_hire_compensation import NewHireCompensation
 from simconfig.sections.raise_timing import RaiseTiming
 from simconfig.sections.simulation import Simulation
-from simconfig.sections.vesting import Vesting
+from simconfig.sections.vesting import Vesting, years_to_full_vesting
 from simconfig.sections.workforce import Workforce
 
 
@@ -34,6 +35,8 @@ class SimulationConfig(Section):
     enrollment: Enrollment = key(default_factory=Enrollment, description="Enrollment behaviour.")
     deferral_auto_escalation: DeferralAutoEscalation = key(default_factory=DeferralAutoEscalation,
                                                            description="Automatic deferral increases.")
+    deferral_match_response: DeferralMatchResponse = key(default_factory=DeferralMatchResponse,
+                                                         description="Deferral changes in response to the match.")
     employee_contributions: EmployeeContributions = key(default_factory=EmployeeContributions,
                                                         description="Pre-tax and Roth deferrals.")
     employer_match: EmployerMatch = key(default_factory=EmployerMatch, description="The employer match.")
@@ -58,6 +61,52 @@ class SimulationConfig(Section):
                 raise KeyError_(fallback_path, f"disagrees with {key_path} ({fallback!r} vs {value!r}); "
                                 f"give one of them")
         return self
+
+    @model_validator(mode="after")
+    def _safe_harbor_rules(self):
+        """Vesting and automatic-enrollment conditions of safe-harbor designs (IRC 401(k)(12), (13))."""
+        match = self.employer_match
+        formula = match.formula()
+        uses_formula = match.enabled and match.employer_match_status == "deferral_based"
+        match_vesting = formula.vesting() or self.vesting.match.dbt_steps()
+        core = self.employer_core_contribution
+        qaca = uses_formula and formula.type == "qaca"
+        where = f"employer_match.formulas.{match.active_formula}"
+        if uses_formula and formula.type == "safe_harbor" and years_to_full_vesting(match_vesting) > 0:
+            raise KeyError_(f"{where}.immediate_vesting", "a safe-harbor match vests at once (IRC 401(k)(12)(E)): "
+                            "set immediate_vesting true or vesting.match.type immediate")
+        if qaca and years_to_full_vesting(match_vesting) > 2:
+            raise KeyError_(f"{where}.vesting_schedule", "a QACA match vests fully within 2 years of service "
+                            "(IRC 401(k)(13)(D)(iii))")
+        if core.enabled and core.safe_harbor:
+            allowed = 2 if qaca else 0
+            if years_to_full_vesting(self.vesting.core.dbt_steps()) > allowed:
+                raise KeyError_("vesting.core", f"a safe-harbor nonelective contribution vests "
+                                f"{'within 2 years (QACA)' if qaca else 'at once'} (IRC 401(k)(12)(E), (13)(D)(iii))")
+        if qaca:
+            self._check_qaca_enrollment()
+        return self
+
+    def _check_qaca_enrollment(self) -> None:
+        """A QACA auto-enrolls at 3 % to 10 % and escalates to at least 4 %, 5 % and 6 % in the third,
+        fourth and fifth plan years of participation, never above 15 % (IRC 401(k)(13)(C)(iii))."""
+        auto = self.enrollment.auto_enrollment
+        if not auto.enabled:
+            raise KeyError_("enrollment.auto_enrollment.enabled", "a QACA match needs automatic enrollment")
+        if not 0.03 - 1e-12 <= auto.default_deferral_rate <= 0.10 + 1e-12:
+            raise KeyError_("enrollment.auto_enrollment.default_deferral_rate", "a QACA default is 3 % to 10 % of pay "
+                            f"(got {auto.default_deferral_rate:g})")
+        escalation = self.deferral_auto_escalation
+        minimums = (0.03, 0.03, 0.04, 0.05, 0.06, 0.06)
+        for years_in, minimum in enumerate(minimums):
+            steps = max(0, years_in - escalation.first_escalation_delay_years + 1) if escalation.enabled else 0
+            rate = max(auto.default_deferral_rate,
+                       min(escalation.maximum_rate, auto.default_deferral_rate + steps * escalation.increment_amount))
+            if rate < minimum - 1e-12:
+                raise KeyError_("deferral_auto_escalation", f"a QACA default must reach {minimum:.0%} in plan year "
+                                f"{years_in + 1} of participation; this escalation gives {rate:.1%}")
+        if escalation.enabled and escalation.maximum_rate > 0.15 + 1e-12:
+            raise KeyError_("deferral_auto_escalation.maximum_rate", "a QACA default may not exceed 15 % of pay")
 
     def waiting_period_days(self) -> int:
         """plan_eligibility.waiting_period_days, else the peer's eligibility.waiting_period_days, else 0."""

@@ -31,7 +31,6 @@ PEER_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
         "auto_enrollment.opt_out_rates.target", "proactive_enrollment.timing_distribution.**",
         "voluntary_enrollment.annual_enrollment_probability", "voluntary_enrollment.demographic_adjustments.**",
         "voluntary_enrollment.timing_distribution.**", "year_over_year_conversion.deferral_rates.conservative")),
-    "deferral_match_response": ("the response of deferrals to the match is not modelled yet", ("**",)),
     "deferral_baseline": ("census rates are always used as given", ("**",)),
     "deferral_rates": ("census rates are always used as given (capped at 75 %)", ("**",)),
     "employer_match": ("labels", ("formulas.*.tiers[].tier", "formulas.*.tiers[].description")),

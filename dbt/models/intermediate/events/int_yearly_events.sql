@@ -17,6 +17,8 @@ context as (
 plan_changes as (
     select * from {{ ref('int_enrollment_events') }}
     union all by name
+    select * from {{ ref('int_deferral_match_responses') }}
+    union all by name
     select * from {{ ref('int_deferral_escalations') }}
 ),
 
@@ -105,8 +107,11 @@ eligibility_events as (
         population.employee_birth_date,
         population.employee_hire_date,
         population.termination_date as employee_termination_date,
-        'Eligible for the plan (minimum age {{ var("plan_eligibility_minimum_age") }}, waiting period '
-            || {{ var("plan_eligibility_waiting_period_days") }} || ' days)' as event_details
+        case population.eligibility_route
+            when 'long_term_part_time' then 'Enters the plan as a long-term part-time employee (2 plan years of 500+ hours)'
+            else 'Enters the plan (minimum age {{ var("plan_eligibility_minimum_age") }}, waiting period '
+                 || {{ var("plan_eligibility_waiting_period_days") }} || ' days, entry {{ var("plan_entry_dates") }})'
+        end as event_details
     from population
     where population.becomes_eligible_this_year
 ),
@@ -149,9 +154,9 @@ sequenced as (
             partition by all_events.employee_id
             order by all_events.effective_date,
                      case all_events.event_type
-                         when 'hire' then 1 when 'eligibility' then 2 when 'deferral_escalation' then 3
-                         when 'enrollment' then 4 when 'enrollment_change' then 5 when 'promotion' then 6
-                         when 'raise' then 7 else 9 end
+                         when 'hire' then 1 when 'eligibility' then 2 when 'deferral_match_response' then 3
+                         when 'deferral_escalation' then 4 when 'enrollment' then 5 when 'enrollment_change' then 6
+                         when 'promotion' then 7 when 'raise' then 8 else 9 end
         ) as event_sequence
     from all_events
     cross join context

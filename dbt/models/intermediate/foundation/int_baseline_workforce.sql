@@ -13,7 +13,10 @@ as_of as (
 ),
 
 active_census as (
-    select census.*
+    select
+        census.*,
+        coalesce(census.employee_deferral_rate, 0) > 0 and coalesce(census.eligibility_override, true)
+            as is_participant
     from census
     cross join as_of
     where coalesce(census.active, true)
@@ -44,12 +47,14 @@ select
     coalesce(active_census.scheduled_hours_per_week, 40.0) as scheduled_hours_per_week,
     active_census.eligibility_override,
     coalesce(active_census.auto_escalation_opt_out, false) as auto_escalation_opt_out,
-    -- census participants stay enrolled at their census rate
-    coalesce(active_census.employee_deferral_rate, 0) > 0 as is_enrolled,
-    case when coalesce(active_census.employee_deferral_rate, 0) > 0
+    -- census participants stay enrolled at their census rate; an employee excluded from the
+    -- plan (override false) defers nothing, whatever the census says (census_report counts them)
+    active_census.is_participant as is_enrolled,
+    case when active_census.is_participant
          then coalesce(active_census.employee_enrollment_date, as_of.as_of_date) end as enrollment_date,
-    least(coalesce(active_census.employee_deferral_rate, 0.0), 0.75)::double as deferral_rate,
-    case when coalesce(active_census.employee_deferral_rate, 0) > 0 then 'census' end as enrollment_source,
+    case when active_census.is_participant
+         then least(active_census.employee_deferral_rate, 0.75) else 0.0 end::double as deferral_rate,
+    case when active_census.is_participant then 'census' end as enrollment_source,
     false as ever_opted_out,
     false as auto_enrolled_before,
     0::integer as escalation_count,
@@ -57,7 +62,12 @@ select
     active_census.employee_gross_compensation as prior_year_compensation,
     -- employer balances before the simulation are not in the census
     0.0::double as match_balance,
-    0.0::double as core_balance
+    0.0::double as core_balance,
+    -- long-term part-time service (SECURE 2.0 section 125): consecutive plan years with at least
+    -- 500 hours, 12-month periods before 2023 not counted; the census gives the weekly schedule
+    -- only, so every year employed at it counts (the year of hire by its share of the year)
+    {{ ltpt_years_at_census('active_census.employee_hire_date', 'as_of.as_of_date',
+                            'coalesce(active_census.scheduled_hours_per_week, 40.0)') }} as ltpt_service_years
 from active_census
 cross join as_of
 join pay_level using (employee_id)

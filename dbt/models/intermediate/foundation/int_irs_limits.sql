@@ -1,5 +1,7 @@
 -- IRS limits by year: the published rows, then projections from the last published
--- year (indexed by irs_limit_index, rounded down to the IRS step of each limit).
+-- year (indexed by irs_limit_index, rounded down to the IRS step of each limit). The Roth
+-- catch-up wage threshold (SECURE 2.0 section 603, IRS Notice 2025-67) starts in 2026:
+-- null before.
 -- Projects to 2035, or further when the simulation runs past it.
 {%- set last_projected_year = [2035, var('end_year') | int] | max %}
 {%- set steps = {
@@ -9,6 +11,7 @@
     'annual_additions_limit_415c': 1000,
     'compensation_limit_401a17': 5000,
     'hce_threshold': 5000,
+    'roth_catch_up_wage_threshold': 5000,
 } %}
 
 with published as (

@@ -1,8 +1,13 @@
 -- Automatic deferral escalation on the effective day: +increment up to the cap, for
--- employees enrolled on Jan 1 in scope (hire-date cutoff), after the first-escalation
--- delay, skipping anyone who opted out of escalation in the census.
+-- plan-eligible employees enrolled on Jan 1 in scope (hire-date cutoff), after the
+-- first-escalation delay, skipping anyone who opted out of escalation in the census and
+-- anyone whose rate changed in response to the match this year (their new election).
 with population as (
     select * from {{ ref('int_plan_eligibility') }}
+),
+
+responses as (
+    select employee_id from {{ ref('int_deferral_match_responses') }}
 ),
 
 dated as (
@@ -23,7 +28,9 @@ select
         as deferral_rate_after
 from dated
 where {{ var('escalation_enabled') }}
+  and is_plan_eligible
   and is_enrolled
+  and employee_id not in (select employee_id from responses)
   and not coalesce(auto_escalation_opt_out, false)
   and deferral_rate > 0
   and deferral_rate < {{ var('escalation_maximum_rate') }}

@@ -1,9 +1,11 @@
 {{ config(materialized='table') }}
 
--- Employee deferrals on pay actually earned in the year: salary and deferral-rate
--- periods between events, prorated by days; pay capped at 401(a)(17); deferrals
--- capped at 402(g) plus the age-50 catch-up (the higher one at 60-63). Also the plan
--- state each employee ends the year with (enrollment, rate, escalations).
+-- Employee deferrals on pay actually earned in the year (the periods of
+-- int_deferral_periods, prorated by days), only while in the plan; pay capped at
+-- 401(a)(17); deferrals capped at 402(g) plus the age-50 catch-up (the higher one at
+-- 60-63). From 2026 the catch-up of an employee whose prior-year FICA wages exceed the
+-- threshold must be Roth (SECURE 2.0 section 603); with no Roth in the plan such an
+-- employee makes no catch-up. Also the plan state each employee ends the year with.
 with population as (
     select * from {{ ref('int_plan_eligibility') }}
 ),
@@ -16,56 +18,20 @@ limits as (
     select * from {{ ref('int_irs_limits') }}
 ),
 
-changes as (
-    select employee_id, effective_date as change_date, event_sequence, compensation_after as pay_rate
-    from events
-    where event_type in ('hire', 'promotion', 'raise')
-    union all by name
-    select employee_id, effective_date as change_date, event_sequence, deferral_rate_after as deferral_rate
-    from events
-    where event_type in ('enrollment', 'enrollment_change', 'deferral_escalation')
-    union all by name
-    -- the rates in force when the year (or the job) starts
-    select employee_id,
-           case when is_new_hire then employee_hire_date else year_start end as change_date,
-           0 as event_sequence,
-           case when is_new_hire then null else start_compensation end as pay_rate,
-           case when is_enrolled then deferral_rate else 0.0 end as deferral_rate
-    from population
-),
-
-periods as (
-    select
-        changes.employee_id,
-        changes.change_date,
-        changes.event_sequence,
-        last_value(changes.pay_rate ignore nulls) over ordered as pay_rate,
-        last_value(changes.deferral_rate ignore nulls) over ordered as deferral_rate,
-        lead(changes.change_date) over (partition by changes.employee_id
-                                        order by changes.change_date, changes.event_sequence) as next_change_date
-    from changes
-    window ordered as (partition by changes.employee_id order by changes.change_date, changes.event_sequence
-                       rows between unbounded preceding and current row)
-),
-
 period_days as (
-    select
-        periods.*,
-        greatest(0, datediff('day', periods.change_date,
-            least(coalesce(periods.next_change_date - 1, population.year_end),
-                  coalesce(population.termination_date, population.year_end))) + 1) as days,
-        population.days_in_year
-    from periods
-    join population using (employee_id)
+    select * from {{ ref('int_deferral_periods') }}
 ),
 
 earned as (
     select
         employee_id,
         sum(pay_rate * days / days_in_year) as earned_compensation,
-        sum(pay_rate * deferral_rate * days / days_in_year) as requested_deferrals,
+        sum(pay_rate * deferral_rate_in_plan * days / days_in_year) as requested_deferrals,
         max_by(deferral_rate, (change_date, event_sequence)) as year_end_deferral_rate,
-        max_by(pay_rate, (change_date, event_sequence)) as year_end_compensation
+        max_by(pay_rate, (change_date, event_sequence)) as year_end_compensation,
+        -- the ratio of deferrals to pay changes in the year (the per-pay-period match can differ)
+        min(deferral_rate_in_plan) filter (where days > 0) != max(deferral_rate_in_plan) filter (where days > 0)
+            as deferral_rate_varies
     from period_days
     group by employee_id
 ),
@@ -92,14 +58,20 @@ capped as (
             * least(1.0, limits.compensation_limit_401a17 / nullif(earned.earned_compensation, 0)) as requested_deferrals,
         coalesce(earned.earned_compensation, 0) > limits.compensation_limit_401a17 as compensation_limit_applied,
         limits.deferral_limit_402g,
-        limits.deferral_limit_402g + case
+        case
             when population.current_age between limits.super_catch_up_min_age and limits.super_catch_up_max_age
                  and limits.super_catch_up_limit > 0 then limits.super_catch_up_limit
             when population.current_age >= limits.catch_up_age then limits.catch_up_limit
-            else 0 end as deferral_limit,
+            else 0 end as catch_up_allowance,
+        -- prior-year FICA wages from this employer: last year's pay (the census rate in the first year)
+        coalesce(population.prior_year_compensation, 0) as prior_year_fica_wages,
+        population.current_age >= limits.catch_up_age
+            and coalesce(population.prior_year_compensation, 0) > limits.roth_catch_up_wage_threshold
+            as roth_catch_up_required,
         limits.annual_additions_limit_415c as annual_additions_limit,
         earned.year_end_deferral_rate,
         earned.year_end_compensation,
+        coalesce(earned.deferral_rate_varies, false) as deferral_rate_varies,
         plan_events.enrolled_on,
         plan_events.enrollment_category,
         coalesce(plan_events.opted_out, false) as opted_out_this_year,
@@ -115,11 +87,38 @@ capped as (
     left join plan_events using (employee_id)
 ),
 
-deferred as (
+limited as (
     select
         capped.*,
-        round(least(capped.requested_deferrals, capped.deferral_limit), 2) as employee_deferrals
+        capped.deferral_limit_402g
+            + case when capped.roth_catch_up_required and not {{ sql_bool(var('roth_available')) }} then 0
+                   else capped.catch_up_allowance end as deferral_limit
     from capped
+),
+
+deferred as (
+    select
+        limited.*,
+        round(least(limited.requested_deferrals, limited.deferral_limit), 2) as employee_deferrals
+    from limited
+),
+
+split as (
+    select
+        deferred.*,
+        round(greatest(0, deferred.employee_deferrals - deferred.deferral_limit_402g), 2) as catch_up_deferrals
+    from deferred
+),
+
+sourced as (
+    select
+        split.*,
+        case when split.roth_catch_up_required then split.catch_up_deferrals else 0 end as roth_catch_up_deferrals,
+        -- the Roth share applies to regular deferrals and to catch-up that need not be Roth
+        round({{ var('roth_share') }} * (split.employee_deferrals - split.catch_up_deferrals)
+              + case when split.roth_catch_up_required then split.catch_up_deferrals
+                     else {{ var('roth_share') }} * split.catch_up_deferrals end, 2) as roth_deferrals
+    from split
 )
 
 select
@@ -137,15 +136,23 @@ select
     round(annual_hours, 1) as annual_hours,
     is_plan_eligible,
     eligibility_date,
+    eligibility_route,
     year_end_compensation,
     round(earned_compensation, 2) as earned_compensation,
     round(plan_compensation, 2) as plan_compensation,
     compensation_limit_applied,
     round(requested_deferrals, 2) as requested_deferrals,
     employee_deferrals,
-    round(greatest(0, employee_deferrals - deferral_limit_402g), 2) as catch_up_deferrals,
+    round(employee_deferrals - roth_deferrals, 2) as pre_tax_deferrals,
+    roth_deferrals,
+    catch_up_deferrals,
+    prior_year_fica_wages,
+    coalesce(roth_catch_up_required, false) as roth_catch_up_required,
+    roth_catch_up_deferrals,
+    deferral_limit_402g,
     deferral_limit,
     requested_deferrals > deferral_limit as deferral_limit_reached,
+    deferral_rate_varies,
     annual_additions_limit,
     -- plan state at Dec 31 (handed to next year)
     coalesce(year_end_deferral_rate, 0.0) as year_end_deferral_rate,
@@ -157,5 +164,8 @@ select
     ever_opted_out or opted_out_this_year as ever_opted_out_year_end,
     auto_enrolled_before or auto_enrolled_this_year as auto_enrolled_before_year_end,
     escalation_count + escalations_this_year as escalation_count_year_end,
-    escalations_this_year
-from deferred
+    escalations_this_year,
+    -- consecutive plan years with 500+ hours (long-term part-time service, from 2023)
+    case when simulation_year >= 2023 and annual_hours >= 500 then ltpt_years_at_start + 1 else 0 end::integer
+        as ltpt_service_years_year_end
+from sourced

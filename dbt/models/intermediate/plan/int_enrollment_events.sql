@@ -7,6 +7,9 @@
 --    opted-out employee comes back: a voluntary decision, never auto-enrollment).
 -- At most one enrollment and one opt-out per employee and year.
 {% set ceiling = match_maximizing_rate() %}
+{#- Participation responds to the match: enrollment probabilities rise, opt-out falls, by the
+    configured slope per 1.00 of match per dollar deferred, against the plan of the base config #}
+{% set match_shift = var('match_participation_slope') * (var('match_per_dollar') - var('reference_match_per_dollar')) %}
 with population as (
     select * from {{ ref('int_plan_eligibility') }}
 ),
@@ -42,18 +45,22 @@ rated as (
         -- voluntary deferral choice: demographic matrix, then the match magnet
         {{ map_lookup(var('voluntary_deferral_rates'), "candidates.age_segment || '_' || candidates.income_segment", '0.03') }}
             as matrix_rate,
-        least(1.0, {{ var('voluntary_enrollment_rate') }}
-            * {{ map_lookup(var('proactive_probability_by_age'), 'candidates.age_segment', '0') }}) as p_proactive,
-        least(1.0, {{ var('voluntary_enrollment_rate') }}
+        greatest(0.0, least(1.0, {{ var('voluntary_enrollment_rate') }}
+            * {{ map_lookup(var('proactive_probability_by_age'), 'candidates.age_segment', '0') }} + {{ match_shift }}))
+            as p_proactive,
+        greatest(0.0, least(1.0, {{ var('voluntary_enrollment_rate') }}
             * {{ map_lookup(var('voluntary_base_rates_by_age'), 'candidates.age_segment', '0') }}
             * {{ map_lookup(var('voluntary_income_multipliers'), 'candidates.income_segment', '1') }}
-            * {{ map_lookup(var('voluntary_level_multipliers'), 'candidates.level_segment', '1') }}) as p_voluntary,
-        least(1.0, {{ var('voluntary_enrollment_rate') }}
+            * {{ map_lookup(var('voluntary_level_multipliers'), 'candidates.level_segment', '1') }} + {{ match_shift }}))
+            as p_voluntary,
+        greatest(0.0, least(1.0, {{ var('voluntary_enrollment_rate') }}
             * {{ map_lookup(var('yoy_base_rates_by_age'), 'candidates.age_segment', '0') }}
             * {{ map_lookup(var('yoy_income_multipliers'), 'candidates.income_segment', '1') }}
-            * {{ map_lookup(var('yoy_tenure_multipliers'), 'candidates.tenure_segment', '1') }}) as p_year_over_year,
-        least(1.0, {{ map_lookup(var('opt_out_rates_by_age'), 'candidates.age_segment', '0') }}
-            * {{ map_lookup(var('opt_out_income_multipliers'), 'candidates.income_segment', '1') }}) as p_opt_out
+            * {{ map_lookup(var('yoy_tenure_multipliers'), 'candidates.tenure_segment', '1') }} + {{ match_shift }}))
+            as p_year_over_year,
+        greatest(0.0, least(1.0, {{ map_lookup(var('opt_out_rates_by_age'), 'candidates.age_segment', '0') }}
+            * {{ map_lookup(var('opt_out_income_multipliers'), 'candidates.income_segment', '1') }} - {{ match_shift }}))
+            as p_opt_out
     from candidates
 ),
 

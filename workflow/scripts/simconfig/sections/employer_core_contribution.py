@@ -49,6 +49,12 @@ class EmployerCoreContribution(Section):
         "points_based: points_schedule.", var="core_status")
     contribution_rate: Rate = key(0.01, "Core contribution, share of plan pay (status flat).", var="core_rate",
                                   applies_when="status is flat")
+    safe_harbor: bool = key(False, "A safe-harbor nonelective contribution (IRC 401(k)(12)(C)): at least 3 % of "
+                            "pay (status flat) to every plan-eligible employee, with no hours, last-day or tenure "
+                            "condition, fully vested (2-year cliff allowed with a QACA).", var="core_safe_harbor",
+                            test_overlay={".contribution_rate": 0.03,
+                                          ".eligibility.minimum_hours_annual": 1500,
+                                          "vesting.core": {"type": "immediate"}})
     graded_schedule: list[GradedCoreTier] | None = key(None, "Rates by service (status graded_by_service), "
                                                        "sorted, the first from 0 years.",
                                                        var="core_graded_schedule")
@@ -86,6 +92,9 @@ class EmployerCoreContribution(Section):
             check_contiguous_at("age_schedule", self.age_schedule, "min_age", "max_age", open_end=True)
         if self.points_schedule is not None:
             check_contiguous_at("points_schedule", self.points_schedule, "min_points", "max_points", open_end=True)
+        if self.safe_harbor and (self.status != "flat" or self.contribution_rate < 0.03 - 1e-12):
+            raise KeyError_("safe_harbor", "a safe-harbor nonelective contribution is a flat rate of at least 3 % "
+                            f"of pay (IRC 401(k)(12)(C)); got status {self.status}, rate {self.contribution_rate:g}")
         required = {"graded_by_service": "graded_schedule", "age_banded": "age_schedule",
                     "points_based": "points_schedule"}.get(self.status)
         if required and not getattr(self, required):

@@ -5,20 +5,26 @@ from typing import Literal
 
 from pydantic import field_validator, model_validator
 
-from simconfig.base import KeyError_, Percent, Section, key
+from simconfig.base import KeyError_, MatchRate, Percent, Section, key
 from simconfig.sections.employer_eligibility import EmployerEligibility
 from simconfig.sections.schedules import check_contiguous, whole
 from simconfig.sections.vesting import NAMED_VESTING, steps
 
-# Types of the peer's schema whose rules (no hours, last-day or tenure condition) are not modelled yet.
+# Safe-harbor formulas: the match goes to every plan-eligible employee on what they defer, with no
+# hours, last-day or tenure condition (IRC 401(k)(12), 401(k)(13)).
 SAFE_HARBOR_TYPES = ("safe_harbor", "qaca")
+# The least generous formula each type allows: (rate, from, to) tiers of deferrals as a share of pay.
+SAFE_HARBOR_MINIMUM = {
+    "safe_harbor": ((1.0, 0.0, 0.03), (0.5, 0.03, 0.05)),   # basic match, IRC 401(k)(12)(B)(i)
+    "qaca": ((1.0, 0.0, 0.01), (0.5, 0.01, 0.06)),          # IRC 401(k)(13)(D)(i)(I)
+}
 
 
 class MatchTier(Section):
     employee_min: Percent = key(..., "Deferral rate where the tier starts (share of pay; > 1 is a whole-number "
                                 "percent).")
     employee_max: Percent | None = key(..., "Deferral rate where the tier ends; null: open.")
-    match_rate: Percent = key(..., "Match per dollar deferred inside the tier.")
+    match_rate: MatchRate = key(..., "Match per dollar deferred inside the tier (150 = 1.50).")
 
 
 class MatchFormula(Section):
@@ -26,9 +32,10 @@ class MatchFormula(Section):
     type: Literal["simple", "tiered", "stretch", "dollar_capped", "safe_harbor", "qaca"] = key(
         ..., "simple: match_rate on deferrals up to max_match_percentage of pay; tiered / stretch: tiers, "
         "capped at max_match_percentage of pay; dollar_capped: tiers, capped at max_match_amount dollars "
-        "a year (and at max_match_percentage of pay when given). safe_harbor and qaca are validated but "
-        "cannot be the active formula yet.")
-    match_rate: Percent | None = key(None, "Match per dollar deferred (simple only).")
+        "a year (and at max_match_percentage of pay when given); safe_harbor (basic or enhanced) and qaca: "
+        "tiers at least as generous as the statutory formula, paid to every plan-eligible employee on "
+        "their deferrals with no hours, last-day or tenure condition.")
+    match_rate: MatchRate | None = key(None, "Match per dollar deferred (simple only).")
     tiers: list[MatchTier] | None = key(None, "Tiers [employee_min, employee_max) contiguous from 0 (not for "
                                         "simple).")
     max_match_percentage: Percent | None = key(None, "simple: deferrals matched up to this share of pay; other "
@@ -54,7 +61,37 @@ class MatchFormula(Section):
             check_contiguous_at("tiers", self.tiers, "employee_min", "employee_max")
         if (self.type == "dollar_capped") != (self.max_match_amount is not None):
             raise KeyError_("max_match_amount", "is required for a dollar_capped formula and only for it")
+        if self.type in SAFE_HARBOR_TYPES:
+            self._check_safe_harbor()
         return self
+
+    def match_share(self, deferral: float) -> float:
+        """The match as a share of pay for a deferral rate (a share of pay), before any dollar cap."""
+        tiers = self.dbt_var()["tiers"]
+        amount = sum(t["match_rate"] * max(0.0, min(deferral, 1.0 if t["employee_max"] is None else t["employee_max"])
+                                           - t["employee_min"]) for t in tiers)
+        cap = self.dbt_var()["cap"]
+        return amount if cap is None else min(amount, cap)
+
+    def _check_safe_harbor(self) -> None:
+        """The formula gives at every deferral rate at least the statutory minimum, and its match rate
+        does not rise with the deferral rate (IRC 401(k)(12)(B)(iii)(I))."""
+        rates = [t.match_rate for t in self.tiers]
+        if any(later > earlier + 1e-12 for earlier, later in zip(rates, rates[1:])):
+            raise KeyError_("tiers", f"a {self.type} match rate must not rise with the deferral rate "
+                            "(IRC 401(k)(12)(B)(iii)(I))")
+        minimum = SAFE_HARBOR_MINIMUM[self.type]
+        for step in range(1, 21):
+            deferral = step / 200  # 0.5 % to 10 % of pay
+            least = sum(rate * max(0.0, min(deferral, high) - low) for rate, low, high in minimum)
+            if self.match_share(deferral) < least - 1e-9:
+                name = "the basic safe-harbor match" if self.type == "safe_harbor" else "the QACA match"
+                raise KeyError_("tiers", f"gives {self.match_share(deferral):.2%} of pay at a {deferral:.1%} deferral, "
+                                f"less than {name} ({least:.2%}); a {self.type} formula must be at least as "
+                                "generous at every deferral rate")
+
+    def is_safe_harbor(self) -> bool:
+        return self.type in SAFE_HARBOR_TYPES
 
     def dbt_var(self) -> dict:
         """The dbt var match_formula: type, tiers and cap (share of pay), read by the macro
@@ -87,14 +124,14 @@ def check_contiguous_at(field: str, rows: list, low: str, high: str, open_end: b
 class ServiceMatchTier(Section):
     min_years: float = key(..., "Completed years of service where the tier starts.", ge=0, le=1000)
     max_years: float | None = key(..., "Where the tier ends; null: open.", ge=0, le=1000)
-    match_rate: Percent = key(..., "Match per dollar deferred.")
+    match_rate: MatchRate = key(..., "Match per dollar deferred.")
     max_deferral_pct: Percent = key(..., "Deferrals matched up to this share of pay.")
 
 
 class PointsMatchTier(Section):
     min_points: float = key(..., "Points (age + completed years of service) where the tier starts.", ge=0, le=1000)
     max_points: float | None = key(..., "Where the tier ends; null: open.", ge=0, le=1000)
-    match_rate: Percent = key(..., "Match per dollar deferred.")
+    match_rate: MatchRate = key(..., "Match per dollar deferred.")
     max_deferral_pct: Percent = key(..., "Deferrals matched up to this share of pay.")
 
 
@@ -121,6 +158,13 @@ class EmployerMatch(Section):
                                            var="match_eligibility")
     formulas: dict[str, MatchFormula] = key(default_factory=lambda: dict(DEFAULT_FORMULAS),
                                             description="Match formulas by id; only the active one is used.")
+    true_up: bool = key(True, "The match is computed on the year's pay and deferrals (an annual true-up); "
+                        "false: per pay period on that period's pay and deferrals, so deferrals that stop at "
+                        "402(g) stop the match.", var="match_true_up",
+                        applies_when="a participant's deferral rate changes in the year or reaches a limit")
+    pay_frequency: Literal[52, 26, 24, 12] = key(26, "Pay periods a year of the per-period match (the match "
+                                                 "paid when true_up is false; the true-up amount reported "
+                                                 "when it is true).", var="match_pay_frequency", perturb=12)
     tenure_match_tiers: list[ServiceMatchTier] | None = key(None, "Tiers by completed years of service "
                                                             "(employer_match_status graded_by_service).",
                                                             var="tenure_match_tiers")
@@ -143,13 +187,6 @@ class EmployerMatch(Section):
         if self.active_formula not in self.formulas:
             raise KeyError_("active_formula", f"names no formula under employer_match.formulas "
                             f"(got {self.active_formula!r}); available: {available}")
-        formula = self.formulas[self.active_formula]
-        if self.employer_match_status == "deferral_based" and formula.type in SAFE_HARBOR_TYPES:
-            raise KeyError_(f"formulas.{self.active_formula}.type",
-                            f"a {formula.type} formula cannot be the active one yet: its safe-harbor rules "
-                            "(every plan-eligible deferrer, no hours, last-day or tenure condition) are not "
-                            "modelled; use a tiered formula with the same tiers and apply_eligibility false "
-                            "for an approximation")
         if self.tenure_match_tiers is not None:
             check_contiguous_at("tenure_match_tiers", self.tenure_match_tiers, "min_years", "max_years")
         if self.points_match_tiers is not None:
@@ -162,6 +199,36 @@ class EmployerMatch(Section):
 
     def formula(self) -> MatchFormula:
         return self.formulas[self.active_formula]
+
+    def match_ceiling(self) -> float:
+        """The deferral rate that earns the full match (where the match magnet and the match response
+        aim): the smallest rate at which the match reaches its most."""
+        if not self.enabled:
+            return 0.0
+        if self.employer_match_status == "graded_by_service":
+            return max(t.max_deferral_pct for t in self.tenure_match_tiers)
+        if self.employer_match_status == "points_based":
+            return max(t.max_deferral_pct for t in self.points_match_tiers)
+        formula = self.formula()
+        most = formula.match_share(1.0)
+        if most <= 0:
+            return 0.0
+        low, high = 0.0, 1.0
+        for _ in range(60):  # the match share does not fall as the deferral rises
+            middle = (low + high) / 2
+            low, high = (low, middle) if formula.match_share(middle) >= most - 1e-12 else (middle, high)
+        return round(high, 6)
+
+    def match_per_dollar(self) -> float:
+        """Match per dollar deferred at the ceiling (0.80 for 100 % of 3 % + 50 % of 2 %): the measure of
+        generosity the enrollment response uses."""
+        ceiling = self.match_ceiling()
+        if ceiling <= 0:
+            return 0.0
+        if self.employer_match_status != "deferral_based":
+            tiers = self.tenure_match_tiers or self.points_match_tiers
+            return max(t.match_rate for t in tiers)
+        return round(self.formula().match_share(ceiling) / ceiling, 6)
 
     def service_tiers(self) -> list[dict]:
         return [{"min_years": whole(t.min_years), "max_years": whole(t.max_years), "match_rate": t.match_rate,

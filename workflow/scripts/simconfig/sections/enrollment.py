@@ -128,6 +128,16 @@ class MatchMagnet(Section):
                                   var="voluntary_max_deferral_rate", perturb=0.05)
 
 
+class MatchElasticity(Section):
+    participation_per_match_rate: float = key(
+        0.20, "Change in the probability of enrolling (and, negated, of opting out) per 1.00 of match per "
+        "dollar deferred, against the plan of the base config: Engelhardt and Kumar (2007) find +3.75 to +6 "
+        "points of participation for +25 cents (0.15-0.24; ../shared/reference/field-survey.md section 8).",
+        var="match_participation_slope", ge=0, le=2,
+        applies_when="the match differs from the base config's (a scenario's overlay)",
+        test_overlay={"employer_match.active_formula": "simple_match"})
+
+
 class YearOverYearTiming(Section):
     enrollment_month: int = key(6, "Month of year-over-year enrollments.", var="yoy_enrollment_date",
                                 ge=1, le=12, perturb=10)
@@ -174,6 +184,8 @@ class Enrollment(Section):
                                            perturb=0.3)
     match_magnet: MatchMagnet = key(default_factory=MatchMagnet, description="Snapping to the match-maximising "
                                     "deferral rate.")
+    match_response: MatchElasticity = key(default_factory=MatchElasticity, description="How enrollment and "
+                                          "opt-out respond to the match.")
     year_over_year_conversion: YearOverYearConversion = key(
         default_factory=YearOverYearConversion, description="Later enrollment of non-participants.",
         # a small test census has few converters a year at the shipped rates

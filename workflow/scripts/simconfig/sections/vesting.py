@@ -28,6 +28,11 @@ def steps(pairs: list) -> list[dict]:
     return [{"years": years, "vested_pct": float(pct)} for years, pct in pairs]
 
 
+def years_to_full_vesting(schedule: list[dict]) -> float:
+    """Years of service after which a schedule (the dbt var form) vests 100 %."""
+    return min(step["years"] for step in schedule if step["vested_pct"] >= 1.0 - 1e-9)
+
+
 class VestingStep(Section):
     years: int = key(..., "Completed years of service from which the share applies.", ge=0, le=100)
     vested_pct: Rate = key(..., "Vested share of the balance.")
