@@ -255,8 +255,9 @@ def test_generator_shape_and_content(generated):
     assert 0.80 <= participation <= 0.90
     assert 0.02 <= 1 - generated["active"].mean() <= 0.06
 
-    # Level mix, read from pay bands the way the model derives levels.
-    bands = pd.cut(generated["employee_gross_compensation"], [0, 80_000, 120_000, 160_000, 275_000, float("inf")],
+    # Level mix, read from pay bands the way the model derives levels: full-time-equivalent pay.
+    full_time_pay = generated["employee_gross_compensation"] * 40 / generated["scheduled_hours_per_week"]
+    bands = pd.cut(full_time_pay, [0, 80_000, 120_000, 160_000, 275_000, float("inf")],
                    right=False, labels=[1, 2, 3, 4, 5])
     shares = bands.value_counts(normalize=True).sort_index()
     assert shares.tolist() == pytest.approx([0.40, 0.28, 0.18, 0.10, 0.04], abs=0.02)
@@ -266,6 +267,9 @@ def test_generator_shape_and_content(generated):
     assert first.loc[1, "employee_birth_date"] == dt.date(1960, 12, 31)  # 64
     assert first.loc[2, "employee_birth_date"] == dt.date(1959, 12, 31)  # 65
     assert first["employee_gross_compensation"].tolist()[3:5] == [50_000, 600_000]
+    # part-timers are paid the full-time rate of their band times hours / 40
+    part_time = generated[generated["scheduled_hours_per_week"] == 20]
+    assert len(part_time) > 500 and full_time_pay[part_time.index].between(50_000, 500_000).all()
 
 
 def test_generated_census_passes_validation(generated, tmp_path):

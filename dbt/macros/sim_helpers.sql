@@ -14,9 +14,15 @@ case {{ level_expr }}
 {%- endif -%}
 {%- endmacro %}
 
-{# Completed years of service between two dates. #}
+{#
+  Completed years of service between two dates, by anniversary: a 2025-01-01 hire has 3
+  years on 2028-01-01 (a Feb 29 hire completes a year on Mar 1 of a common year). The one
+  service count of the model: vesting, tenure bands, eligibility and match tiers.
+#}
 {% macro service_years(from_date, to_date) -%}
-floor(datediff('day', {{ from_date }}, {{ to_date }}) / 365.25)
+(year({{ to_date }}) - year({{ from_date }})
+ - case when month({{ to_date }}) * 100 + day({{ to_date }}) < month({{ from_date }}) * 100 + day({{ from_date }})
+        then 1 else 0 end)
 {%- endmacro %}
 
 {# A rate as integer parts per million, for exact integer arithmetic in the solver. #}

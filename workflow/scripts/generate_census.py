@@ -88,6 +88,9 @@ def generate_census(size: int, seed: int, as_of: dt.date) -> pd.DataFrame:
             level[i], pay[i] = lvl, amount
     edge = np.arange(n) < 6
     terminated &= ~edge                                  # edge cases stay active
+    part_time &= ~edge                                   # and full time
+    # A part-timer is paid the full-time rate of the band times the share of a 40-hour week.
+    pay = np.where(part_time, np.round(pay * PART_TIME_HOURS / FULL_TIME_HOURS), pay)
 
     # Tenure: exponential, bounded so nobody was hired before age 18.
     max_tenure_days = (as_of_day - birth).astype("int64") - int(np.ceil(MIN_HIRE_AGE * DAYS_PER_YEAR))

@@ -91,6 +91,7 @@ select
     scheduled_hours_per_week,
     start_compensation,
     year_end_compensation as current_compensation,
+    round(year_end_compensation * 40.0 / nullif(scheduled_hours_per_week, 0), 2) as full_time_equivalent_compensation,
     earned_compensation as prorated_compensation,
     coalesce(promotions, 0) as promotions,
     coalesce(raises, 0) as raises,

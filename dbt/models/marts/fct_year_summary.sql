@@ -13,6 +13,22 @@ snapshot as (
     join context on snapshot.simulation_year = context.simulation_year
 ),
 
+changes as (
+    select * from {{ ref('int_compensation_changes') }}
+),
+
+pay_changes as (
+    select
+        count(*) filter (where is_promotion_eligible) as promotion_eligible,
+        avg(promotion_probability) filter (where is_promotion_eligible) as configured_promotion_rate,
+        count(*) filter (where is_promoted) as promoted,
+        sum(raise_salary_after - raise_salary_before) filter (where gets_raise)
+            / nullif(sum(raise_salary_before) filter (where gets_raise), 0) as realised_average_raise,
+        sum((merit_rate + cola_rate) * raise_salary_before) filter (where gets_raise)
+            / nullif(sum(raise_salary_before) filter (where gets_raise), 0) as configured_average_raise
+    from changes
+),
+
 events as (
     select events.*
     from {{ ref('fct_yearly_events') }} as events
@@ -23,6 +39,7 @@ event_counts as (
     select
         count(*) filter (where event_type = 'hire') as hires,
         count(*) filter (where event_category = 'experienced_termination') as experienced_terminations,
+        count(*) filter (where event_category = 'retirement') as retirements,
         count(*) filter (where event_category = 'new_hire_termination') as new_hire_terminations,
         count(*) filter (where event_type = 'promotion') as promotions,
         count(*) filter (where event_type = 'raise') as raises
@@ -65,7 +82,9 @@ select
     event_counts.hires,
     event_counts.experienced_terminations,
     event_counts.new_hire_terminations,
-    event_counts.experienced_terminations + event_counts.new_hire_terminations as total_terminations,
+    event_counts.retirements,
+    event_counts.experienced_terminations + event_counts.retirements + event_counts.new_hire_terminations
+        as total_terminations,
     event_counts.promotions,
     event_counts.raises,
     pay.end_headcount * 1.0 / nullif(needs.start_headcount, 0) - 1 as growth_rate,
@@ -85,6 +104,19 @@ select
     round(pay.employer_match + pay.employer_core - pay.forfeitures, 2) as net_employer_cost,
     (pay.employer_match + pay.employer_core - pay.forfeitures) / nullif(pay.total_compensation, 0)
         as employer_cost_share_of_payroll,
+    -- realised against configured (the configured rates as the solver and hazards apply them)
+    round((event_counts.experienced_terminations + event_counts.retirements) * 1.0
+          / nullif(needs.start_headcount, 0), 6) as realised_experienced_termination_rate,
+    round((needs.experienced_headcount * needs.total_termination_rate
+           + needs.prior_year_hire_headcount * needs.new_hire_termination_rate)
+          / nullif(needs.start_headcount, 0), 6) as configured_experienced_termination_rate,
+    round(event_counts.new_hire_terminations * 1.0 / nullif(event_counts.hires, 0), 6)
+        as realised_new_hire_termination_rate,
+    needs.new_hire_termination_rate as configured_new_hire_termination_rate,
+    round(pay_changes.promoted * 1.0 / nullif(pay_changes.promotion_eligible, 0), 6) as realised_promotion_rate,
+    round(pay_changes.configured_promotion_rate, 6) as configured_promotion_rate,
+    round(pay_changes.realised_average_raise, 6) as realised_average_raise,
+    round(pay_changes.configured_average_raise, 6) as configured_average_raise,
     pay.hce_actives,
     pay.employees_at_deferral_limit,
     round(pay.roth_catch_up_deferrals, 2) as roth_catch_up_deferrals,
@@ -94,3 +126,4 @@ from context
 cross join needs
 cross join event_counts
 cross join pay
+cross join pay_changes

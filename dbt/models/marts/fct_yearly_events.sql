@@ -10,6 +10,7 @@ select
     effective_date,
     compensation_before,
     compensation_after,
+    full_time_equivalent_after,
     deferral_rate_before,
     deferral_rate_after,
     level_id,

@@ -37,8 +37,12 @@ def dbt_vars(config: SimulationConfig, *, reference: SimulationConfig | None = N
         "new_hire_termination_rate": c.workforce.new_hire_termination_rate,
         "part_time_new_hire_pct": c.workforce.part_time_new_hire_pct,
         "part_time_hours_per_week": c.workforce.part_time_hours_per_week,
+        "retirement_enabled": c.workforce.retirement.enabled,
+        "retirement_maximum_age": c.workforce.retirement.maximum_age,
         "cola_rate": c.compensation.cola_rate,
         "merit_budget": c.compensation.merit_budget,
+        "pay_band_index": (c.compensation.cola_rate if c.compensation.pay_band_index is None
+                           else c.compensation.pay_band_index),
         "promotion_rate_multiplier": c.compensation.promotion_rate_multiplier,
         "promotion_effective_date": c.compensation.promotion_effective_date,
         "promotion_base_increase_pct": promotion.base_increase_pct,

@@ -29,6 +29,7 @@ hire_events as (
         'hire' as event_category,
         population.employee_hire_date as effective_date,
         population.start_compensation as compensation_after,
+        population.scheduled_hours_per_week,
         population.level_id,
         population.employee_birth_date,
         population.employee_hire_date,
@@ -51,8 +52,10 @@ termination_events as (
         population.employee_birth_date,
         population.employee_hire_date,
         population.termination_date as employee_termination_date,
-        case when population.is_new_hire then 'New-hire termination'
-             else 'Experienced termination (hazard ' || round(population.termination_hazard, 4) || ')' end
+        case population.termination_category
+            when 'new_hire_termination' then 'New-hire termination'
+            when 'retirement' then 'Retirement at age ' || population.current_age
+            else 'Experienced termination (hazard ' || round(population.termination_hazard, 4) || ')' end
             as event_details
     from population
     left join changes using (employee_id)
@@ -67,6 +70,7 @@ promotion_events as (
         changes.promotion_date as effective_date,
         changes.promotion_salary_before as compensation_before,
         changes.promotion_salary_after as compensation_after,
+        population.scheduled_hours_per_week,
         changes.start_level_id + 1 as level_id,
         population.employee_birth_date,
         population.employee_hire_date,
@@ -86,6 +90,7 @@ raise_events as (
         changes.raise_date as effective_date,
         changes.raise_salary_before as compensation_before,
         changes.raise_salary_after as compensation_after,
+        population.scheduled_hours_per_week,
         changes.raise_level_id as level_id,
         population.employee_birth_date,
         population.employee_hire_date,
@@ -175,6 +180,9 @@ select
     sequenced.effective_date,
     sequenced.compensation_before,
     sequenced.compensation_after,
+    -- the pay after the event scaled to a 40-hour week (the rate of the level's band)
+    round(sequenced.compensation_after * 40.0 / nullif(sequenced.scheduled_hours_per_week, 0), 2)
+        as full_time_equivalent_after,
     sequenced.deferral_rate_before,
     sequenced.deferral_rate_after,
     cast(sequenced.level_id as integer) as level_id,

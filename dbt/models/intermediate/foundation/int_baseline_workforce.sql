@@ -24,14 +24,16 @@ active_census as (
            or census.employee_termination_date > as_of.as_of_date)
 ),
 
--- Bands are contiguous: the level is the highest one whose minimum the pay reaches
--- (pay under the lowest minimum is level 1, pay above the top maximum the top level).
+-- Bands are contiguous: the level is the highest one whose minimum the full-time-equivalent
+-- pay reaches (pay under the lowest minimum is level 1, above the top maximum the top level);
+-- a part-timer's census pay is scaled to 40 hours a week first.
 pay_level as (
     select
         active_census.employee_id,
         coalesce(max(levels.level_id), (select min(level_id) from levels)) as derived_level_id
     from active_census
-    left join levels on active_census.employee_gross_compensation >= levels.min_compensation
+    left join levels on active_census.employee_gross_compensation * 40.0
+                        / coalesce(nullif(active_census.scheduled_hours_per_week, 0), 40.0) >= levels.min_compensation
     group by active_census.employee_id
 )
 

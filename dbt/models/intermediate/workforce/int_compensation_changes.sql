@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Promotions (Bernoulli on the promotion hazard, one level up, seeded raise) and
 -- merit + COLA raises, each dated inside the year and only while still employed.
 -- The later of the two applies to the salary the earlier one produced, so the
@@ -17,16 +19,9 @@ top_level as (
     select max(level_id) as level_id from levels
 ),
 
--- per-level merit rescaled so the mean over levels equals the merit budget
+-- the seed's merit rate of each level (scaled to the budget below)
 merit_by_level as (
-    select
-        level_id,
-        {% if var('merit_budget') is not none %}
-        merit_rate * {{ var('merit_budget') }} / avg(merit_rate) over ()
-        {% else %}
-        merit_rate
-        {% endif %} as merit_rate
-    from levels
+    select level_id, merit_rate as seed_merit_rate from levels
 ),
 
 promotion_base as (
@@ -86,6 +81,9 @@ decided as (
         dated.*,
         dated.current_tenure >= 1
             and dated.level_id < (select level_id from top_level)
+            and dated.promotion_date < dated.employed_until as is_promotion_eligible,
+        dated.current_tenure >= 1
+            and dated.level_id < (select level_id from top_level)
             and dated.promotion_date < dated.employed_until
             and {{ sim_random('promotion', 'dated.employee_id', 'dated.simulation_year') }} < dated.promotion_probability as is_promoted,
         dated.current_tenure >= 1 and dated.raise_date < dated.employed_until as gets_raise,
@@ -122,7 +120,7 @@ raise_levels as (
 with_merit as (
     select
         raise_levels.*,
-        merit_by_level.merit_rate,
+        merit_by_level.seed_merit_rate,
         {{ var('cola_rate') }} as cola_rate
     from raise_levels
     left join merit_by_level on raise_levels.raise_level_id = merit_by_level.level_id
@@ -137,6 +135,26 @@ salaries as (
     from with_merit
 ),
 
+-- the merit budget is the payroll-weighted average merit of those who get a raise: each
+-- level's seed rate is scaled by budget x their pay / (seed rates x their pay)
+merit_scale as (
+    select
+        {% if var('merit_budget') is not none -%}
+        coalesce({{ var('merit_budget') }} * sum(coalesce(salary_after_early_promotion, current_compensation))
+                 / nullif(sum(seed_merit_rate * coalesce(salary_after_early_promotion, current_compensation)), 0), 1.0)
+        {%- else -%}
+        1.0
+        {%- endif %} as factor
+    from salaries
+    where gets_raise
+),
+
+scaled as (
+    select salaries.*, salaries.seed_merit_rate * coalesce(merit_scale.factor, 1.0) as merit_rate
+    from salaries
+    cross join merit_scale
+),
+
 raised as (
     select
         salaries.*,
@@ -144,7 +162,7 @@ raised as (
         case when salaries.gets_raise
              then round(coalesce(salaries.salary_after_early_promotion, salaries.current_compensation)
                         * (1 + greatest(0.0, salaries.merit_rate + salaries.cola_rate)), 2) end as raise_salary_after
-    from salaries
+    from scaled as salaries
 )
 
 select
@@ -152,6 +170,7 @@ select
     simulation_year,
     level_id as start_level_id,
     current_compensation as start_compensation,
+    is_promotion_eligible,
     is_promoted,
     promotion_date,
     promotion_probability,

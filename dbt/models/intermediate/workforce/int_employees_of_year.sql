@@ -20,6 +20,9 @@ terminations as (
     select employee_id, termination_date, 'experienced_termination' as termination_category, termination_hazard
     from {{ ref('int_experienced_terminations') }}
     union all by name
+    select employee_id, termination_date, 'retirement' as termination_category
+    from {{ ref('int_retirements') }}
+    union all by name
     select employee_id, termination_date, 'new_hire_termination' as termination_category
     from {{ ref('int_new_hire_terminations') }}
 ),

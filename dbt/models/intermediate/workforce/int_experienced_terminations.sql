@@ -1,11 +1,14 @@
--- Who leaves: within each level, an exact number chosen by weighted random sampling
--- without replacement, weight = termination hazard (base x age x tenure x level).
+-- Who leaves (besides the year's retirements): the solver's exact number, chosen from the
+-- whole workforce by weighted random sampling without replacement, weight = termination
+-- hazard (base x age x tenure x level), so a level with a higher multiplier loses a larger
+-- share of its people.
 with workforce as (
     select * from {{ ref('int_workforce_start') }}
+    where employee_id not in (select employee_id from {{ ref('int_retirements') }})
 ),
 
-quota as (
-    select * from {{ ref('int_termination_quota_by_level') }}
+needs as (
+    select * from {{ ref('int_workforce_needs') }}
 ),
 
 hazard_base as (
@@ -38,7 +41,6 @@ ranked as (
     select
         hazard.*,
         row_number() over (
-            partition by hazard.level_id
             order by {{ weighted_sample_key('experienced_termination', 'hazard.employee_id', 'hazard.termination_hazard', 'hazard.simulation_year') }} desc,
                      hazard.employee_id
         ) as draw_rank
@@ -52,5 +54,5 @@ select
     cast(ranked.year_start + cast(floor({{ sim_random('termination_date', 'ranked.employee_id', 'ranked.simulation_year') }} * ranked.days_in_year) as integer) as date)
         as termination_date
 from ranked
-join quota on ranked.level_id = quota.level_id
-where ranked.draw_rank <= quota.termination_quota
+cross join needs
+where ranked.draw_rank <= needs.experienced_terminations - needs.retirements

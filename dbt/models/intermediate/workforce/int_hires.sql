@@ -1,6 +1,7 @@
 -- This year's hires: the solver's count; levels follow the current mix (or a
 -- configured one) by evenly spaced slots; age, birthday, hire date, pay and schedule
--- are seeded draws per hire.
+-- are seeded draws per hire. Pay: a position in the level's band, the bands indexed by
+-- pay_band_index a year from the first simulated year, times hours / 40 for part-timers.
 {% set level_mix = var('new_hire_level_mix') %}
 with needs as (
     select * from {{ ref('int_workforce_needs') }}
@@ -86,19 +87,31 @@ priced as (
         {{ var('new_hire_market_base_adjustment') }}
             * {{ level_lookup(var('new_hire_market_level_adjustments'), 'drawn.level_id', 1.0) }} as market_adjustment
     from drawn
+),
+
+scheduled as (
+    select
+        priced.*,
+        case when priced.u_part_time < {{ var('part_time_new_hire_pct') }}
+             then cast({{ var('part_time_hours_per_week') }} as double) else 40.0 end as scheduled_hours_per_week,
+        -- the bands move with the pay-band index from the second simulated year
+        pow(1 + {{ var('pay_band_index') }}, priced.simulation_year - {{ var('start_year') }}) as band_factor
+    from priced
 )
 
 select
-    priced.employee_id,
-    priced.simulation_year,
-    priced.level_id,
-    cast(priced.year_start + cast(floor(priced.u_hire_date * (priced.days_in_year - 1)) as integer) as date) as employee_hire_date,
-    cast(make_date(priced.simulation_year - priced.hire_age, 1, 1)
-         + cast(floor(priced.u_birth_day * 365) as integer) as date) as employee_birth_date,
-    priced.hire_age as current_age,
-    round((levels.min_compensation + (levels.max_compensation - levels.min_compensation) * priced.pay_percentile)
-          * priced.market_adjustment, 2) as hire_compensation,
-    case when priced.u_part_time < {{ var('part_time_new_hire_pct') }}
-         then cast({{ var('part_time_hours_per_week') }} as double) else 40.0 end as scheduled_hours_per_week
-from priced
-join levels on priced.level_id = levels.level_id
+    scheduled.employee_id,
+    scheduled.simulation_year,
+    scheduled.level_id,
+    cast(scheduled.year_start + cast(floor(scheduled.u_hire_date * (scheduled.days_in_year - 1)) as integer) as date)
+        as employee_hire_date,
+    cast(make_date(scheduled.simulation_year - scheduled.hire_age, 1, 1)
+         + cast(floor(scheduled.u_birth_day * 365) as integer) as date) as employee_birth_date,
+    scheduled.hire_age as current_age,
+    -- the full-time rate of the (indexed) band, times the share of a 40-hour week worked
+    round((levels.min_compensation + (levels.max_compensation - levels.min_compensation) * scheduled.pay_percentile)
+          * scheduled.band_factor * scheduled.market_adjustment * scheduled.scheduled_hours_per_week / 40.0, 2)
+        as hire_compensation,
+    scheduled.scheduled_hours_per_week
+from scheduled
+join levels on scheduled.level_id = levels.level_id

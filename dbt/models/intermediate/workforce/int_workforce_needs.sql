@@ -11,6 +11,10 @@ context as (
     select * from {{ ref('stg_year_context') }}
 ),
 
+retirements as (
+    select count(*) as retirements from {{ ref('int_retirements') }}
+),
+
 counts as (
     select
         context.simulation_year,
@@ -35,13 +39,16 @@ solved as (
         rates.*,
         -- round(N x (1 + g)), halves away from zero
         (counts.start_headcount * (1000000 + rates.growth_ppm) + 500000) // 1000000 as target_ending_headcount,
-        -- floor(E x t + P x h), never more than everyone
-        least(counts.start_headcount,
-              (counts.experienced_headcount * rates.termination_ppm
-               + counts.prior_year_hire_headcount * rates.new_hire_termination_ppm) // 1000000)
-            as expected_experienced_terminations
+        -- floor(E x t + P x h), never more than everyone; at least the year's retirements
+        greatest(retirements.retirements,
+                 least(counts.start_headcount,
+                       (counts.experienced_headcount * rates.termination_ppm
+                        + counts.prior_year_hire_headcount * rates.new_hire_termination_ppm) // 1000000))
+            as expected_experienced_terminations,
+        retirements.retirements
     from counts
     cross join rates
+    cross join retirements
 ),
 
 balanced as (
@@ -75,6 +82,7 @@ select
     expected_experienced_terminations,
     reduction_in_force,
     expected_experienced_terminations + reduction_in_force as experienced_terminations,
+    retirements,
     total_hires,
     case when net_from_hires > 0 then total_hires - net_from_hires else 0 end as new_hire_terminations
 from hiring

@@ -34,9 +34,13 @@ class PromotionCompensation(Section):
 class Compensation(Section):
     cola_rate: float = key(0.02, "Cost-of-living increase added to every merit raise.", var="cola_rate",
                            ge=-0.1, le=0.5)
-    merit_budget: float | None = key(None, "Per-level merit rates (dbt seed config_job_levels) are rescaled "
-                                     "so that their mean equals this; null keeps the seed rates.",
-                                     var="merit_budget", ge=0, le=0.5, perturb=0.05)
+    merit_budget: float | None = key(None, "Per-level merit rates (dbt seed config_job_levels) are scaled so "
+                                     "that the payroll-weighted average merit of those who get a raise equals "
+                                     "this; null keeps the seed rates.", var="merit_budget", ge=0, le=0.5,
+                                     perturb=0.05)
+    pay_band_index: float | None = key(None, "Yearly movement of the job-level pay bands (and so of new-hire "
+                                       "pay) from the second simulated year on; null: cola_rate.",
+                                       var="pay_band_index", ge=-0.1, le=0.5, perturb=0.08)
     promotion_rate_multiplier: float = key(1.0, "Multiplies the promotion hazard (the probability is capped "
                                            "at 1).", var="promotion_rate_multiplier", ge=0, le=100)
     promotion_effective_date: MonthDay = key("02-01", "MM-DD of every promotion inside the year.",
