@@ -309,7 +309,7 @@ def test_match_response_raises_deferrals_under_a_richer_match(tmp_path):
         for enabled in (True, False):
             def response(config, enabled=enabled):
                 config["deferral_match_response"]["enabled"] = enabled
-            run = _plan_run(tmp_path / f"{scenario}_{enabled}", response, end=2025, scenario=scenario)
+            run = _plan_run(tmp_path / f"{scenario}_{enabled}", response, size=800, end=2025, scenario=scenario)
             averages[scenario, enabled] = _summary(run).average_deferral_rate.iloc[0]
             events = run.events()
             assert (events.event_type == "deferral_match_response").any() == enabled

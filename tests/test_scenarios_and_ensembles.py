@@ -117,7 +117,7 @@ def test_snakemake_report_zip(two_scenarios, tmp_path):
 
 def test_ensemble_labels_deterministic_and_varying_metrics(tmp_path):
     workdir = new_workdir(tmp_path)
-    _run(workdir, ["baseline"], list(range(1, 7)), 2027, 500)
+    _run(workdir, ["baseline"], list(range(1, 7)), 2026, 500)
     ensemble = workdir / "results" / "baseline" / "ensemble"
     table = pd.read_csv(ensemble / "ensemble_summary.csv")
     spread = pd.read_csv(ensemble / "ensemble_spread.csv").set_index("metric").spread
@@ -133,18 +133,18 @@ def test_ensemble_labels_deterministic_and_varying_metrics(tmp_path):
 
 
 def test_eight_runs_in_parallel_equal_each_run_alone(tmp_path):
-    """2 scenarios x 4 seeds x 3 years with --cores 2: no DuckDB lock error, and runs' events
+    """2 scenarios x 4 seeds x 2 years with --cores 2: no DuckDB lock error, and runs' events
     and snapshots equal the same runs made on their own (three of the eight: each scenario,
     the first and last seed)."""
     together = new_workdir(tmp_path / "together")
-    result = _run(together, ["baseline", "richer_match"], [1, 2, 3, 4], 2027, 300)
+    result = _run(together, ["baseline", "richer_match"], [1, 2, 3, 4], 2026, 300)
     assert "lock" not in (result.stdout + result.stderr).lower()
     runs = [("baseline", 1), ("richer_match", 4), ("richer_match", 2)]
 
     def run_alone(run):
         scenario, seed = run
         alone = new_workdir(tmp_path / f"alone_{scenario}_{seed}")
-        _run(alone, [scenario], [seed], 2027, 300)
+        _run(alone, [scenario], [seed], 2026, 300)
         return alone
 
     # separate Snakemake processes, two at a time (2 cores)
