@@ -21,31 +21,46 @@ limits as (
     select * from {{ ref('int_irs_limits') }}
 ),
 
-pay_periods as (
+context as (
+    select * from {{ ref('stg_year_context') }}
+),
+
+-- pay period k covers days floor(k D / N) to floor((k + 1) D / N) - 1 of the year (D days,
+-- N periods); the day t lies in period ceil((t + 1) N / D) - 1. Each pay/deferral period is
+-- spread over the pay periods it spans (no join over dates).
+spans as (
     select
-        period.k,
-        context.year_start + cast(floor(period.k * context.days_in_year / {{ frequency }}) as integer) as period_start,
-        context.year_start + cast(floor((period.k + 1) * context.days_in_year / {{ frequency }}) as integer) - 1
-            as period_end
-    from {{ ref('stg_year_context') }} as context
-    cross join range({{ frequency }}) as period(k)
+        periods.*,
+        datediff('day', context.year_start, periods.change_date) as first_day,
+        datediff('day', context.year_start, periods.end_date) as last_day,
+        context.days_in_year as year_days
+    from periods
+    cross join context
+),
+
+pieces as (
+    select
+        spans.*,
+        unnest(range(cast(ceil((spans.first_day + 1) * {{ frequency }} / spans.year_days) as integer) - 1,
+                     cast(ceil((spans.last_day + 1) * {{ frequency }} / spans.year_days) as integer))) as k
+    from spans
 ),
 
 period_pay as (
     select
-        periods.employee_id,
-        pay_periods.k,
-        sum(periods.pay_rate * (datediff('day', greatest(periods.change_date, pay_periods.period_start),
-                                         least(periods.end_date, pay_periods.period_end)) + 1)
-            / periods.days_in_year) as pay,
-        sum(periods.pay_rate * periods.deferral_rate_in_plan
-            * (datediff('day', greatest(periods.change_date, pay_periods.period_start),
-                        least(periods.end_date, pay_periods.period_end)) + 1)
-            / periods.days_in_year) as requested
-    from periods
-    join pay_periods
-        on periods.change_date <= pay_periods.period_end and periods.end_date >= pay_periods.period_start
-    group by periods.employee_id, pay_periods.k
+        employee_id,
+        k,
+        sum(pay_rate * days_in_piece / days_in_year) as pay,
+        sum(pay_rate * deferral_rate_in_plan * days_in_piece / days_in_year) as requested
+    from (
+        select
+            pieces.*,
+            least(pieces.last_day, cast(floor((pieces.k + 1) * pieces.year_days / {{ frequency }}) as integer) - 1)
+                - greatest(pieces.first_day, cast(floor(pieces.k * pieces.year_days / {{ frequency }}) as integer))
+                + 1 as days_in_piece
+        from pieces
+    )
+    group by employee_id, k
 ),
 
 cumulative as (
