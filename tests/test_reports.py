@@ -61,9 +61,9 @@ def summaries(report_run: Run) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="session")
 def run_report(report_run: Run, run_charts: list[Path], out_dir: Path) -> Path:
-    assumptions = {"simulation.target_growth_rate": 0.03, "employer_match.active_formula": "tiered_match",
-                   "workforce.note": "<b>not bold</b>"}
-    return html_report.write_run_report(report_run.run_dir, run_charts, METADATA, assumptions,
+    config = {"simulation": {"target_growth_rate": 0.03}, "employer_match": {"active_formula": "tiered_match"},
+              "workforce": {"note": "<b>not bold</b>"}}
+    return html_report.write_run_report(report_run.run_dir, run_charts, METADATA, config,
                                         out_dir / "run_report.html")
 
 
@@ -121,9 +121,10 @@ def test_comparison_charts(summaries: dict[str, pd.DataFrame], tmp_path: Path):
 
 
 def test_workbook_sheets(report_run: Run, tmp_path: Path):
-    path = workbook.write_workbook(report_run.run_dir, METADATA, tmp_path / "run.xlsx")
+    path = workbook.write_workbook(report_run.run_dir, METADATA, {"simulation": {"random_seed": 42}},
+                                   tmp_path / "run.xlsx")
     sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
-    assert list(sheets) == ["summary", "events_by_type", "metadata"]
+    assert list(sheets) == ["summary", "events_by_type", "assumptions", "metadata"]
 
     # Summary: value for value (floats at Excel's 16 significant digits, which openpyxl writes).
     expected, got = pd.read_csv(report_run.run_dir / "summary.csv"), sheets["summary"]

@@ -12,7 +12,6 @@ sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 import jobs  # noqa: E402
 import simconfig  # noqa: E402
 import snakemake_exit  # noqa: E402
-import summary_metrics  # noqa: E402
 from simconfig import run_settings  # noqa: E402
 
 try:
@@ -122,12 +121,6 @@ def run_dbt_vars(wildcards):
 def scenario_config(wildcards):
     """The scenario's simulation config with every default filled in, as sorted JSON."""
     return json.dumps(PLAN.scenarios[wildcards.scenario].model.model_dump(mode="json"), sort_keys=True)
-
-
-def scenario_assumptions(wildcards):
-    """The scenario's assumptions as {dotted.key: value} (the report's assumptions table)."""
-    return json.dumps(simconfig.flatten(PLAN.scenarios[wildcards.scenario].model.model_dump(mode="json")),
-                      sort_keys=True)
 
 
 def unmodelled_keys(wildcards):

@@ -16,16 +16,14 @@ rule run_report:
             labels={"scenario": "{scenario}", "seed": "{seed}", "file": "workbook"},
         ),
         charts=report(
-            multiext(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/charts/headcount", ".png", ".svg")
-            + multiext(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/charts/pay", ".png", ".svg")
-            + multiext(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/charts/participation", ".png", ".svg")
-            + multiext(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/charts/employer_cost", ".png", ".svg"),
+            directory(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/charts"),
+            patterns=["{name}.svg"],
             caption="../report/run_charts.rst",
             category="Charts",
             labels={"scenario": "{scenario}", "seed": "{seed}"},
         ),
     params:
-        assumptions=scenario_assumptions,
+        simulation_config=scenario_config,
     log:
         "logs/{scenario}/seed_{seed}/run_report.log",
     threads: 1
@@ -53,11 +51,8 @@ rule scenario_comparison:
             labels={"seed": "{seed}", "file": "comparison tables"},
         ),
         charts=report(
-            expand(
-                f"{RESULTS}/comparison/seed_{{{{seed}}}}/charts/comparison_{{metric}}.{{ext}}",
-                metric=summary_metrics.comparison_charts(),
-                ext=("png", "svg"),
-            ),
+            directory(f"{RESULTS}/comparison/seed_{{seed}}/charts"),
+            patterns=["{name}.svg"],
             caption="../report/comparison_chart.rst",
             category="Scenario comparison",
             labels={"seed": "{seed}"},

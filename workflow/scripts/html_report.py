@@ -212,7 +212,10 @@ def quality_gates(run_dir: Path) -> str:
                                 row_classes=classes, cell_class={3: "wrap"}, table_id="quality-gates")
 
 
-def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, assumptions: dict) -> str:
+def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, config: dict) -> str:
+    from simconfig import flatten
+
+    assumptions = flatten(config)
     run_dir = Path(run_dir)
     summary = pd.read_csv(run_dir / "summary.csv").sort_values("simulation_year")
     first = summary.iloc[0] if len(summary) else {}
@@ -232,9 +235,9 @@ def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, assumpt
     return html_page(f"Workforce simulation: scenario {scenario}, seed {seed}", subtitle, sections)
 
 
-def write_run_report(run_dir: Path, charts: list[Path], metadata: dict, assumptions: dict, path: Path) -> Path:
+def write_run_report(run_dir: Path, charts: list[Path], metadata: dict, config: dict, path: Path) -> Path:
     """One self-contained HTML file: key figures, charts, assumptions, data-quality notes, run metadata."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_run_report(run_dir, charts, metadata, assumptions), encoding="utf-8")
+    path.write_text(render_run_report(run_dir, charts, metadata, config), encoding="utf-8")
     return path

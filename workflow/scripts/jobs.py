@@ -121,9 +121,10 @@ def run_report(input, output, params, log) -> None:
 
     run = Path(input.summary).parent
     metadata = json.loads(Path(input.metadata).read_text())
-    chart_paths = charts.make_run_charts(run, Path(output.charts[0]).parent)
-    workbook.write_workbook(run, metadata, Path(output.workbook))
-    html_report.write_run_report(run, chart_paths, metadata, json.loads(params.assumptions), Path(output.html))
+    config = json.loads(params.simulation_config)  # the scenario's config, every default filled in
+    chart_paths = charts.make_run_charts(run, Path(output.charts))
+    workbook.write_workbook(run, metadata, config, Path(output.workbook))
+    html_report.write_run_report(run, chart_paths, metadata, config, Path(output.html))
     _log(log)(f"report -> {output.html}")
 
 
@@ -137,7 +138,7 @@ def scenario_comparison(input, output, params, log) -> None:
     summaries = {scenario: pd.read_csv(path) for scenario, path in zip(scenarios, input.summaries)}
     tables = comparison.compare_summaries(summaries, params.baseline)
     comparison.write_comparison_tables(tables, Path(output.html).parent)
-    chart_paths = charts.make_comparison_charts(summaries, Path(output.charts[0]).parent)
+    chart_paths = charts.make_comparison_charts(summaries, Path(output.charts))
     differences = comparison.config_differences(json.loads(params.configs), params.baseline)
     metadata = {"seed": params.seed, "baseline": params.baseline, "scenarios": ", ".join(scenarios),
                 "years": params.years}

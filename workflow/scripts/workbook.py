@@ -58,12 +58,16 @@ def _fit_columns(sheet, frame: pd.DataFrame) -> None:
     sheet.freeze_panes = "A2"
 
 
-def write_workbook(run_dir: Path, metadata: dict, path: Path) -> Path:
-    """Sheets: summary (summary.csv as is), events_by_type, metadata (key/value in the given order)."""
+def write_workbook(run_dir: Path, metadata: dict, config: dict, path: Path) -> Path:
+    """Sheets: summary (summary.csv as is), events_by_type, assumptions (the config by key),
+    metadata (key/value in the given order)."""
+    from simconfig import flatten
+
     run_dir, path = Path(run_dir), Path(path)
     sheets = {
         "summary": pd.read_csv(run_dir / "summary.csv"),
         "events_by_type": event_counts(run_dir),
+        "assumptions": metadata_frame(flatten(config)),
         "metadata": metadata_frame(metadata),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
