@@ -212,6 +212,6 @@ def test_cluster_outputs_equal_a_local_run(runs, profile):
                 actual = sorted_frame(cluster.workdir, scenario, seed, name)
                 assert len(expected) > 0
                 pd.testing.assert_frame_equal(actual, expected, obj=f"{scenario} seed {seed} {name}")
-    # the scenarios and seeds really differ (the comparison is not trivially equal)
-    assert not sorted_frame(local.workdir, "baseline", 1, "events.parquet").equals(
-        sorted_frame(local.workdir, "baseline", 2, "events.parquet"))
+    # the scenarios really differ (the comparison is not trivially equal): the richer match pays more
+    assert not sorted_frame(local.workdir, "baseline", SEEDS[0], "snapshot.parquet").equals(
+        sorted_frame(local.workdir, "richer_match", SEEDS[0], "snapshot.parquet"))
