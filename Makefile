@@ -16,6 +16,9 @@ SCENARIOS ?=
 SEEDS ?=
 SCENARIO ?= baseline
 EMPLOYEE ?=
+RUN ?=
+EXTRA ?=
+VERBOSE ?=
 
 comma := ,
 space := $(subst ,, )
@@ -28,10 +31,11 @@ SMK_CONFIG := $(strip \
   $(if $(CENSUS),census=$(abspath $(CENSUS))) \
   $(if $(CONFIG),simulation_config=$(abspath $(CONFIG))) \
   $(if $(SCENARIOS),scenarios=[$(subst $(space),$(comma),$(strip $(SCENARIOS)))]) \
-  $(if $(SEEDS),seeds=[$(subst $(space),$(comma),$(strip $(SEEDS)))]))
-SMK_ARGS := --cores $(CORES) $(if $(SMK_CONFIG),--config $(SMK_CONFIG))
+  $(if $(SEEDS),seeds=[$(subst $(space),$(comma),$(strip $(SEEDS)))]) \
+  $(if $(RUN),run=$(RUN)))
+SMK_ARGS := --cores $(CORES) $(if $(SMK_CONFIG),--config $(SMK_CONFIG)) $(EXTRA)
 
-.PHONY: simulate test test-fast lint bench dryrun clean env timeline report config-docs
+.PHONY: simulate test test-fast lint bench dryrun clean env timeline report config-docs runs sql
 
 env: $(VENV)/.installed
 
@@ -40,9 +44,10 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
+# A short account on the terminal, Snakemake's full output in logs/workflow/ (VERBOSE=1: all of it here).
 simulate: env
 	@$(BIN)/python workflow/scripts/unlock_if_stale.py
-	$(SNAKEMAKE) $(SMK_ARGS)
+	@$(if $(VERBOSE),$(SNAKEMAKE),$(BIN)/python workflow/scripts/run_workflow.py) $(SMK_ARGS)
 
 dryrun: env
 	$(SNAKEMAKE) $(SMK_ARGS) --dry-run
@@ -68,8 +73,16 @@ bench: env
 
 # One employee's events and year-end states across all years of a run.
 timeline: env
-	@test -n "$(EMPLOYEE)" || { echo "usage: make timeline EMPLOYEE=<id> [SCENARIO=baseline] [SEED=42]"; exit 2; }
-	@$(BIN)/python workflow/scripts/timeline.py --employee "$(EMPLOYEE)" --scenario "$(SCENARIO)" $(if $(SEED),--seed $(SEED))
+	@test -n "$(EMPLOYEE)" || { echo "usage: make timeline EMPLOYEE=<id> [SCENARIO=baseline] [SEED=42] [RUN=name]"; exit 2; }
+	@$(BIN)/python workflow/scripts/timeline.py --employee "$(EMPLOYEE)" --scenario "$(SCENARIO)" $(if $(SEED),--seed $(SEED)) $(if $(RUN),--run $(RUN))
+
+# The runs in results/ with their inputs and dates.
+runs: env
+	@$(BIN)/python workflow/scripts/runs.py
+
+# An SQL prompt on a run's database, read-only, with the project's own DuckDB.
+sql: env
+	@$(BIN)/python workflow/scripts/sql_shell.py --scenario "$(SCENARIO)" $(if $(SEED),--seed $(SEED)) $(if $(RUN),--run $(RUN))
 
 clean:
 	rm -rf results/* .snakemake logs benchmarks dbt/target dbt/logs

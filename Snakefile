@@ -17,8 +17,10 @@ include: "workflow/rules/report.smk"
 # Cheap steps run on the submitting machine, not as cluster jobs.
 localrules:
     all,
+    record_run_inputs,
     generate_census,
     prepare_census,
+    check_census,
     run_summary,
     seed_ensemble,
     run_report,

@@ -28,7 +28,7 @@ class Run:
 
     @property
     def run_dir(self) -> Path:
-        return self.workdir / "results" / self.scenario / f"seed_{self.seed}"
+        return results_dir(self.workdir) / self.scenario / f"seed_{self.seed}"
 
     def year_file(self, year: int, name: str) -> Path:
         return self.run_dir / "years" / str(year) / name
@@ -43,9 +43,26 @@ class Run:
         return duckdb.connect(str(self.run_dir / "simulation.duckdb"), read_only=True)
 
 
+def results_dir(workdir: Path, run: str = "default") -> Path:
+    """Where a run named `run` (the default name) writes in a working directory."""
+    return workdir / "results" / run
+
+
 def read_parquets(paths: list[Path]) -> pd.DataFrame:
     listed = ", ".join(f"'{p}'" for p in paths)
     return duckdb.sql(f"select * from read_parquet([{listed}])").df()
+
+
+def write_census(path: Path, headers: list[str], rows: int = 300, bad_rows: int = 0) -> Path:
+    """An analyst's export: US dates, money with $ and thousands commas; `bad_rows` with an unparseable birth date."""
+    lines = [",".join(f'"{h}"' for h in headers)]
+    for i in range(rows):
+        birth = "not a date" if i < bad_rows else f"{1 + i % 12:02d}/{1 + i % 28:02d}/{1960 + i % 40}"
+        hire = f"{1 + i % 12:02d}/15/{2000 + i % 24}"
+        pay = 42_000 + (i * 997) % 150_000
+        lines.append(f'E{i:05d},{birth},{hire},"${pay:,}.00"')
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def new_workdir(tmp: Path) -> Path:

@@ -10,7 +10,7 @@ import time
 import pandas as pd
 import pytest
 
-from conftest import BIN, REPO, new_workdir, simulate, snakemake
+from conftest import BIN, REPO, new_workdir, results_dir, simulate, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -69,11 +69,11 @@ def test_sigkill_in_a_later_year_resumes_there_and_matches(three_year_run, tmp_p
                "census_size=2000", "start_year=2025", "end_year=2027", "seed=42", "scenarios=[baseline]", "reports=false"]
     process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
-    run_dir = workdir / "results" / "baseline" / "seed_42"
+    run_dir = results_dir(workdir) / "baseline" / "seed_42"
     first_year_done = run_dir / "years" / "2025" / "summary.json"
     # the second year's log appears when its job starts, i.e. once Snakemake has
     # recorded the first year as complete: kill the run inside the second year
-    second_year_started = workdir / "logs" / "baseline" / "seed_42" / "year_2026.log"
+    second_year_started = workdir / "logs" / "default" / "baseline" / "seed_42" / "year_2026.log"
     deadline = time.time() + 300
     while not second_year_started.exists() and process.poll() is None and time.time() < deadline:
         time.sleep(0.02)

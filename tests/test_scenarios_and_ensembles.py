@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import new_workdir, snakemake
+from conftest import new_workdir, results_dir, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,7 @@ def two_scenarios(tmp_path_factory):
 
 def test_scenarios_differing_in_match_share_the_workforce(two_scenarios):
     workdir, _ = two_scenarios
-    base, rich = workdir / "results" / "baseline" / "seed_42", workdir / "results" / "richer_match" / "seed_42"
+    base, rich = results_dir(workdir) / "baseline" / "seed_42", results_dir(workdir) / "richer_match" / "seed_42"
     columns = "employee_id, simulation_year, event_type, event_category, effective_date, compensation_after"
     for name, select in (("events", columns), ("snapshot", ", ".join(WORKFORCE_COLUMNS))):
         a = _parquet(base, name, select)
@@ -56,7 +56,7 @@ def test_scenarios_differing_in_match_share_the_workforce(two_scenarios):
 
 def test_comparison_report_names_the_match_as_the_only_difference(two_scenarios):
     workdir, _ = two_scenarios
-    out = workdir / "results" / "comparison" / "seed_42"
+    out = results_dir(workdir) / "comparison" / "baseline_vs_richer_match" / "seed_42"
     html = (out / "comparison.html").read_text()
     tables = pd.read_csv(out / "comparison_tables.csv")
     assert {"employer_match", "net_employer_cost", "end_headcount"} <= set(tables.metric)
@@ -80,7 +80,7 @@ def test_changing_the_baseline_reruns_only_the_comparison(two_scenarios):
     jobs = set(re.findall(r"^(\w+)\s+\d+$", table, re.MULTILINE)) - {"total"}
     assert jobs == {"scenario_comparison", "all"}, table
     _run(workdir, ["baseline", "richer_match"], [42], 2027, 1500, config)
-    out = workdir / "results" / "comparison" / "seed_42"
+    out = results_dir(workdir) / "comparison" / "richer_match_vs_baseline" / "seed_42"
     tables = pd.read_csv(out / "comparison_tables.csv")
     match = tables[tables.metric == "employer_match"]
     assert match.row.iloc[0] == "richer_match"  # the first row of every table is the baseline
@@ -118,7 +118,7 @@ def test_snakemake_report_zip(two_scenarios, tmp_path):
 def test_ensemble_labels_deterministic_and_varying_metrics(tmp_path):
     workdir = new_workdir(tmp_path)
     _run(workdir, ["baseline"], list(range(1, 7)), 2026, 500)
-    ensemble = workdir / "results" / "baseline" / "ensemble"
+    ensemble = results_dir(workdir) / "baseline" / "ensemble"
     table = pd.read_csv(ensemble / "ensemble_summary.csv")
     spread = pd.read_csv(ensemble / "ensemble_spread.csv").set_index("metric").spread
     assert spread["end_headcount"] == "deterministic"
@@ -152,6 +152,6 @@ def test_eight_runs_in_parallel_equal_each_run_alone(tmp_path):
         alone_dirs = dict(zip(runs, pool.map(run_alone, runs)))
     for (scenario, seed), alone in alone_dirs.items():
         for name in ("events", "snapshot"):
-            a = _parquet(together / "results" / scenario / f"seed_{seed}", name)
-            b = _parquet(alone / "results" / scenario / f"seed_{seed}", name)
+            a = _parquet(results_dir(together) / scenario / f"seed_{seed}", name)
+            b = _parquet(results_dir(alone) / scenario / f"seed_{seed}", name)
             pd.testing.assert_frame_equal(a, b)

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import BIN, REPO, new_workdir
+from conftest import BIN, REPO, new_workdir, results_dir
 
 pytestmark = pytest.mark.slow
 
@@ -92,7 +92,7 @@ class WorkflowRun:
 
 
 def run_dir(workdir: Path, scenario: str, seed: int) -> Path:
-    return workdir / "results" / scenario / f"seed_{seed}"
+    return results_dir(workdir) / scenario / f"seed_{seed}"
 
 
 def sorted_frame(workdir: Path, scenario: str, seed: int, name: str) -> pd.DataFrame:

@@ -6,7 +6,7 @@ rule generate_census:
         seed="{gseed}",
         as_of=as_of_date,
     log:
-        "logs/census/generate_{size}_{gseed}.log",
+        f"logs/{PLAN.run_dir.name}/census/generate_{{size}}_{{gseed}}.log",
     threads: 1
     resources:
         mem_mb=2000,
@@ -15,21 +15,57 @@ rule generate_census:
         jobs.generate_census(input, output, params, log)
 
 
+rule record_run_inputs:
+    output:
+        inputs=f"{RESULTS}/run_inputs.json",
+    params:
+        inputs=run_inputs_json,
+    log:
+        f"logs/{PLAN.run_dir.name}/record_run_inputs.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    run:
+        jobs.record_run_inputs(input, output, params, log)
+
+
+# Validation writes the clean rows and the rejects, however many; a job of its own then
+# applies the reject limit, so the rejects file survives when that job stops the run.
 rule prepare_census:
     input:
         census=census_source,
+        run=f"{RESULTS}/run_inputs.json",
     output:
         census=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census.parquet",
         rejects=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_rejects.csv",
         report=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_report.json",
     params:
         as_of=as_of_date,
-        max_reject_share=PLAN.settings.census_max_reject_share,
+        census_columns=json.dumps(PLAN.settings.census_columns or {}, sort_keys=True),
     log:
-        "logs/{scenario}/seed_{seed}/prepare_census.log",
+        f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/prepare_census.log",
     threads: 1
     resources:
         mem_mb=4000,
         runtime=10,
     run:
         jobs.prepare_census(input, output, params, log)
+
+
+rule check_census:
+    input:
+        report=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_report.json",
+        rejects=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_rejects.csv",
+    output:
+        checked=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_checked.json",
+    params:
+        max_reject_share=PLAN.settings.census_max_reject_share,
+    log:
+        f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/check_census.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    run:
+        jobs.check_census(input, output, params, log)

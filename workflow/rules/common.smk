@@ -17,13 +17,21 @@ from simconfig import run_settings  # noqa: E402
 try:
     PLAN = run_settings.plan_run(config, REPO)
 except simconfig.ConfigError as error:
+    # the lines `make simulate` shows; Snakemake's own account of the error goes to the log
+    print("\n".join(f"ERROR: {line}" for line in str(error).splitlines()), file=sys.stderr, flush=True)
     raise WorkflowError(str(error)) from None
 
-RESULTS = PLAN.settings.results_dir
+RESULTS = str(PLAN.run_dir)
 DBT_PROJECT = REPO / "dbt"
 NOTICE = PLAN.notice()
 if NOTICE:
-    logger.warning(NOTICE)
+    logger.warning(f"note: {NOTICE}")
+if PLAN.run_dir.name != PLAN.settings.run:
+    logger.warning(f"note: {PLAN.settings.results_dir}/{PLAN.settings.run} holds the results of another census, "
+                   f"config or years; this run writes to {RESULTS} (make runs lists the runs)")
+logger.info(f"results in {RESULTS}")
+# <baseline>_vs_<others>: a comparison of other scenarios never replaces this one
+COMPARISON = f"{RESULTS}/comparison/{PLAN.baseline}_vs_{'_'.join(s for s in PLAN.scenarios if s != PLAN.baseline)}"
 
 
 wildcard_constraints:
@@ -51,7 +59,7 @@ def run_targets():
     if PLAN.settings.reports:
         targets += expand(f"{RESULTS}/{{scenario}}/seed_{{seed}}/report/report.html", scenario=scenarios, seed=seeds)
         if len(scenarios) > 1:
-            targets += expand(f"{RESULTS}/comparison/seed_{{seed}}/comparison.html", seed=seeds)
+            targets += expand(f"{COMPARISON}/seed_{{seed}}/comparison.html", seed=seeds)
     if len(seeds) > 1:
         targets += expand(f"{RESULTS}/{{scenario}}/ensemble/ensemble_summary.csv", scenario=scenarios)
     return targets
@@ -96,6 +104,10 @@ def dbt_project_files():
 
 
 # ---- params: every value a job uses (a change reruns the jobs that use it) ----
+
+
+def run_inputs_json(wildcards):
+    return json.dumps(PLAN.inputs, sort_keys=True)
 
 
 def as_of_date(wildcards):

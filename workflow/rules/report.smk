@@ -25,7 +25,7 @@ rule run_report:
     params:
         simulation_config=scenario_config,
     log:
-        "logs/{scenario}/seed_{seed}/run_report.log",
+        f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/run_report.log",
     threads: 1
     resources:
         mem_mb=2000,
@@ -39,19 +39,19 @@ rule scenario_comparison:
         summaries=comparison_run_summaries,
     output:
         html=report(
-            f"{RESULTS}/comparison/seed_{{seed}}/comparison.html",
+            f"{COMPARISON}/seed_{{seed}}/comparison.html",
             caption="../report/comparison_report.rst",
             category="Scenario comparison",
             labels={"seed": "{seed}", "file": "comparison report"},
         ),
         tables=report(
-            f"{RESULTS}/comparison/seed_{{seed}}/comparison_tables.csv",
+            f"{COMPARISON}/seed_{{seed}}/comparison_tables.csv",
             caption="../report/comparison_tables.rst",
             category="Scenario comparison",
             labels={"seed": "{seed}", "file": "comparison tables"},
         ),
         charts=report(
-            directory(f"{RESULTS}/comparison/seed_{{seed}}/charts"),
+            directory(f"{COMPARISON}/seed_{{seed}}/charts"),
             patterns=["{name}.svg"],
             caption="../report/comparison_chart.rst",
             category="Scenario comparison",
@@ -64,7 +64,7 @@ rule scenario_comparison:
         seed="{seed}",
         years=years_label,
     log:
-        "logs/comparison/seed_{seed}.log",
+        f"logs/{PLAN.run_dir.name}/comparison/{Path(COMPARISON).name}/seed_{{seed}}.log",
     threads: 1
     resources:
         mem_mb=2000,

@@ -1,9 +1,11 @@
 rule foundation:
     input:
         census=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census.parquet",
+        checked=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_checked.json",
         dbt=dbt_project_files(),
     output:
-        duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/simulation.duckdb",
+        # the run's working database; readers open simulation.duckdb, published by run_summary
+        duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/simulation.duckdb",
         baseline_state=f"{RESULTS}/{{scenario}}/seed_{{seed}}/baseline_state.parquet",
         report=f"{RESULTS}/{{scenario}}/seed_{{seed}}/foundation.json",
         unmodelled_keys=f"{RESULTS}/{{scenario}}/seed_{{seed}}/unmodelled_config_keys.txt",
@@ -13,9 +15,9 @@ rule foundation:
         target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
         dbt_threads=PLAN.settings.dbt_threads,
     log:
-        "logs/{scenario}/seed_{seed}/foundation.log",
+        f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/foundation.log",
     benchmark:
-        "benchmarks/{scenario}/seed_{seed}/foundation.tsv"
+        f"benchmarks/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/foundation.tsv"
     threads: 1
     resources:
         dbt_slot=1,
@@ -40,13 +42,13 @@ rule simulate_year:
         scenario="{scenario}",
         seed="{seed}",
         dbt_vars=run_dbt_vars,
-        duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/simulation.duckdb",
+        duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/simulation.duckdb",
         target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
         dbt_threads=PLAN.settings.dbt_threads,
     log:
-        "logs/{scenario}/seed_{seed}/year_{year}.log",
+        f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/year_{{year}}.log",
     benchmark:
-        "benchmarks/{scenario}/seed_{seed}/year_{year}.tsv"
+        f"benchmarks/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/year_{{year}}.tsv"
     threads: 1
     resources:
         dbt_slot=1,

@@ -2,6 +2,7 @@ rule run_summary:
     input:
         years=year_summaries,
         census=census_source,
+        work_duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/simulation.duckdb",
     output:
         csv=report(
             f"{RESULTS}/{{scenario}}/seed_{{seed}}/summary.csv",
@@ -11,6 +12,8 @@ rule run_summary:
         ),
         parquet=f"{RESULTS}/{{scenario}}/seed_{{seed}}/summary.parquet",
         metadata=f"{RESULTS}/{{scenario}}/seed_{{seed}}/run_metadata.json",
+        # published by copy and rename: a reader with the file open keeps a consistent view
+        duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/simulation.duckdb",
     params:
         dbt_vars=run_dbt_vars,
         simulation_config=scenario_config,
@@ -20,7 +23,7 @@ rule run_summary:
         run_dir=run_dir,
         repo=str(REPO),
     log:
-        "logs/{scenario}/seed_{seed}/run_summary.log",
+        f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/run_summary.log",
     threads: 1
     resources:
         mem_mb=1000,
@@ -52,7 +55,7 @@ rule seed_ensemble:
         scenario="{scenario}",
         seeds=list(PLAN.seeds),
     log:
-        "logs/{scenario}/ensemble.log",
+        f"logs/{PLAN.run_dir.name}/{{scenario}}/ensemble.log",
     threads: 1
     resources:
         mem_mb=2000,

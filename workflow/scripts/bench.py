@@ -53,7 +53,7 @@ def run_once(size: int, start: int, end: int, cores: int, workdir: Path, reports
     if result.returncode != 0:
         raise RuntimeError(f"benchmark run failed:\n{result.stderr[-4000:]}")
     peak_kib = int(result.stderr.strip().splitlines()[-1].split()[-1])
-    run_dir = workdir / "results" / scenarios[0] / f"seed_{seeds[0]}"
+    run_dir = workdir / "results" / "default" / scenarios[0] / f"seed_{seeds[0]}"  # the default run name
     foundation = json.loads((run_dir / "foundation.json").read_text())
     years = [json.loads((run_dir / "years" / str(y) / "summary.json").read_text()) for y in range(start, end + 1)]
     dbt_runs = foundation["dbt"]

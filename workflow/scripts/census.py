@@ -51,6 +51,29 @@ CLEAN_SQL_TYPES: dict[str, str] = {
     "eligibility_override": "BOOLEAN",
 }
 
+# Common spellings of each census field in HR exports, matched after normalising case,
+# spaces and punctuation ("Hire Date", "hire_date", "HIRE-DATE" are one spelling).
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "employee_id": ("employee id", "emp id", "employee number", "employee no", "employee num", "ee id", "eeid",
+                    "worker id", "associate id", "personnel number", "id"),
+    "employee_birth_date": ("birth date", "date of birth", "dob", "birthdate", "birthday"),
+    "employee_hire_date": ("hire date", "date of hire", "doh", "original hire date", "start date", "hired"),
+    "employee_termination_date": ("termination date", "term date", "date of termination", "separation date",
+                                  "termed date"),
+    "employee_gross_compensation": ("annual salary", "salary", "annual pay", "base salary", "annual base salary",
+                                    "compensation", "gross compensation", "annual compensation", "annual rate",
+                                    "pay rate", "base pay"),
+    "active": ("is active", "active status", "active flag"),
+    "level_id": ("level", "job level", "grade", "pay grade", "level id"),
+    "employee_deferral_rate": ("deferral rate", "deferral percent", "deferral pct", "deferral", "contribution rate",
+                               "401k rate", "401k deferral", "deferral percentage"),
+    "employee_enrollment_date": ("enrollment date", "date enrolled", "plan enrollment date"),
+    "scheduled_hours_per_week": ("hours per week", "weekly hours", "scheduled hours", "standard hours",
+                                 "hours week"),
+    "auto_escalation_opt_out": ("escalation opt out", "auto escalation opt out", "auto increase opt out"),
+    "eligibility_override": ("plan eligible", "eligible", "eligibility"),
+}
+
 MIN_AGE, MAX_AGE = 14, 100
 MAX_HOURS_PER_WEEK = 80.0
 _BOOL_COLUMNS = ("active", "auto_escalation_opt_out", "eligibility_override")
@@ -74,6 +97,7 @@ class CensusReport:
     rows_rejected: int
     rows_not_active_at_as_of: int  # accepted, but terminated/inactive on the as-of date
     reject_reasons: dict[str, int]
+    column_sources: dict[str, str] = field(default_factory=dict)  # field -> the file's header it was read from
     # accepted rows excluded from the plan (eligibility_override false) that give a deferral
     # rate: the model lets them defer nothing (exclusion wins), so the rate is not used
     rows_excluded_with_deferral_rate: int = 0
@@ -83,6 +107,7 @@ class CensusReport:
         d = asdict(self)
         d["reject_reasons"] = dict(self.reject_reasons)
         d["ignored_columns"] = list(self.ignored_columns)
+        d["column_sources"] = dict(self.column_sources)
         return d
 
 
@@ -94,7 +119,7 @@ def _sql_string(text: str) -> str:
 
 
 def read_raw(path: str | Path) -> pd.DataFrame:
-    """Every column as text (missing = NA), column names stripped and lowercased."""
+    """Every column as text (missing = NA), column names stripped (as the file spells them)."""
     path = Path(path)
     if not path.is_file():
         raise CensusError(f"census file not found: {path}")
@@ -117,8 +142,46 @@ def read_raw(path: str | Path) -> pd.DataFrame:
             )
     except duckdb.Error as exc:
         raise CensusError(f"{path}: could not read the census: {exc}") from exc
-    df.columns = [str(c).strip().lower() for c in df.columns]
+    df.columns = [str(c).strip() for c in df.columns]
     return df.astype("str")
+
+
+def _normalised(header: str) -> str:
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in header.lower()).split())
+
+
+def resolve_columns(headers: list[str], mapping: dict[str, str] | None, source: str) -> dict[str, str]:
+    """field -> the file's header for it: the explicit mapping first, then the field's own name,
+    then a common spelling (HEADER_ALIASES). Raises CensusError for a mapped header the file
+    lacks, or two headers that both could be one field."""
+    mapping = dict(mapping or {})
+    unknown = sorted(set(mapping) - set(REQUIRED_COLUMNS + OPTIONAL_COLUMNS))
+    if unknown:
+        raise CensusError(f"census_columns: {', '.join(unknown)} is not a census field; the fields are "
+                          f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}")
+    by_form: dict[str, list[str]] = {}
+    for header in headers:
+        by_form.setdefault(_normalised(header), []).append(header)
+    sources: dict[str, str] = {}
+    for field_name, header in mapping.items():
+        if header not in headers:
+            raise CensusError(f"{source}: census_columns maps {field_name} to '{header}', which is not a header of "
+                              f"the file (headers: {', '.join(headers)})")
+        sources[field_name] = header
+    taken = set(sources.values())
+    for field_name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
+        if field_name in sources:
+            continue
+        for form in (_normalised(field_name), *(_normalised(alias) for alias in HEADER_ALIASES.get(field_name, ()))):
+            candidates = [h for h in by_form.get(form, []) if h not in taken]
+            if len(candidates) > 1:
+                raise CensusError(f"{source}: headers {', '.join(repr(c) for c in candidates)} could all be "
+                                  f"{field_name}; map one with census_columns")
+            if candidates:
+                sources[field_name] = candidates[0]
+                taken.add(candidates[0])
+                break
+    return sources
 
 
 def _read_excel(path: Path) -> pd.DataFrame:
@@ -139,15 +202,20 @@ def _text(s: pd.Series) -> pd.Series:
 
 
 def _parse_dates(s: pd.Series) -> pd.Series:
-    """ISO YYYY-MM-DD (a trailing time part is ignored) or US MM/DD/YYYY; else NaT."""
+    """ISO YYYY-MM-DD (a trailing time part is ignored), US MM/DD/YYYY, or an Excel serial day
+    number (5 digits, 1927-2119, as a CSV exported from Excel may hold); else NaT."""
     parsed = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     retry = s.notna() & parsed.isna()
     if retry.any():  # the slower forms only for the rows that need them
         rest = s[retry]
         iso = pd.to_datetime(rest.str.replace(r"[ T].*$", "", regex=True), format="%Y-%m-%d", errors="coerce")
         us = pd.to_datetime(rest, format="%m/%d/%Y", errors="coerce")
+        serial = pd.to_numeric(rest.where(rest.str.fullmatch(r"\d{5}(\.0+)?").fillna(False).astype(bool)),
+                               errors="coerce")
+        serial = serial.where((serial >= 10_000) & (serial <= 80_000))
+        excel = pd.to_datetime(serial, unit="D", origin="1899-12-30", errors="coerce")
         parsed = parsed.copy()
-        parsed[retry] = iso.fillna(us)
+        parsed[retry] = iso.fillna(us).fillna(excel)
     return parsed
 
 
@@ -180,14 +248,17 @@ def _age_on(birth: pd.Series, as_of: dt.date) -> pd.Series:
 
 
 def validate(
-    raw: pd.DataFrame, as_of: dt.date, source: str = "census"
+    raw: pd.DataFrame, as_of: dt.date, source: str = "census", column_map: dict[str, str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, CensusReport]:
     """Check every row; return (clean, rejects, report). Raises CensusError for missing columns."""
     raw = raw.reset_index(drop=True)
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    raw.columns = [str(c).strip() for c in raw.columns]
     if raw.columns.duplicated().any():
         dupes = sorted(set(raw.columns[raw.columns.duplicated()]))
         raise CensusError(f"{source}: column(s) {dupes} appear more than once; keep one of each")
+    sources = resolve_columns(list(raw.columns), column_map, source)
+    raw = raw.rename(columns={header: field_name for field_name, header in sources.items()})
+    raw.columns = [c if c in sources else c.lower() for c in raw.columns]
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         names = ", ".join(f"'{c}'" for c in missing)
@@ -320,6 +391,7 @@ def validate(
         rows_rejected=len(reasons),
         rows_not_active_at_as_of=int(not_active.sum()),
         reject_reasons=reject_reasons,
+        column_sources=sources,
         rows_excluded_with_deferral_rate=int((bools["eligibility_override"][ok].eq(False).fillna(False)
                                               & rate[ok].gt(0).fillna(False)).sum()),
         ignored_columns=ignored,
@@ -356,30 +428,38 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
         con.execute(f"copy (select {select} from census_frame) to {_sql_string(str(path))} (format parquet)")
 
 
-def prepare_census(
-    path: str | Path,
-    clean_path: str | Path,
-    rejects_path: str | Path,
-    as_of: dt.date,
-    max_reject_share: float,
-) -> CensusReport:
-    """Read, validate, write clean Parquet + rejects CSV, then stop if too many rows were rejected."""
-    if not 0 <= max_reject_share <= 1:
-        raise CensusError(f"census_max_reject_share must be between 0 and 1, got {max_reject_share}")
-    clean, rejects, report = validate(read_raw(path), as_of, source=str(path))
+def validate_census(path: str | Path, clean_path: str | Path, rejects_path: str | Path, as_of: dt.date,
+                    column_map: dict[str, str] | None = None) -> CensusReport:
+    """Read and validate; write the clean Parquet and the rejects CSV (however many were rejected)."""
+    clean, rejects, report = validate(read_raw(path), as_of, source=str(path), column_map=column_map)
     write_parquet(clean, clean_path)
     rejects_path = Path(rejects_path)
     rejects_path.parent.mkdir(parents=True, exist_ok=True)
     rejects.to_csv(rejects_path, index=False)
+    return report
 
+
+def check_rejects(report: CensusReport, max_reject_share: float, rejects_path: str | Path) -> None:
+    """Stop when too many rows were rejected, or none is usable; the message names the rejects file."""
+    path = report.source
     if report.rows_read and report.rows_rejected / report.rows_read > max_reject_share:
         share = report.rows_rejected / report.rows_read
         raise CensusError(
-            f"{report.rows_rejected} of {report.rows_read} census rows ({share:.1%}) were rejected, "
-            f"above the limit of {max_reject_share:.1%} (census_max_reject_share); see {rejects_path}"
+            f"{path}: {report.rows_rejected} of {report.rows_read} census rows ({share:.1%}) were rejected, "
+            f"above the run setting census_max_reject_share ({max_reject_share:.1%}); the rows and their "
+            f"reasons are in {rejects_path}"
         )
     if report.rows_accepted == 0:
         raise CensusError(f"{path}: the census has no usable rows; see {rejects_path}")
+
+
+def prepare_census(path: str | Path, clean_path: str | Path, rejects_path: str | Path, as_of: dt.date,
+                   max_reject_share: float, column_map: dict[str, str] | None = None) -> CensusReport:
+    """Validate, write clean Parquet + rejects CSV, then stop if too many rows were rejected."""
+    if not 0 <= max_reject_share <= 1:
+        raise CensusError(f"census_max_reject_share must be between 0 and 1, got {max_reject_share}")
+    report = validate_census(path, clean_path, rejects_path, as_of, column_map)
+    check_rejects(report, max_reject_share, rejects_path)
     return report
 
 

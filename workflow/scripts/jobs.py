@@ -7,6 +7,7 @@ Snakemake process (`run:`), so dbt's parsed manifest is shared by every job of a
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from pathlib import Path
 
@@ -20,6 +21,48 @@ def _log(log) -> sim_io.JobLog:
     return sim_io.JobLog(log[0])
 
 
+def _our_error(error: Exception) -> bool:
+    """Errors whose message already says what is wrong and where (file, row, column, key)."""
+    import census
+    import dbt_runner
+    import simconfig
+
+    return isinstance(error, (census.CensusError, simconfig.ConfigError, sim_io.DatabaseLockedError,
+                              dbt_runner.DbtError))
+
+
+def job(body):
+    """A failed job says so in lines that start with `ERROR: ` (what `make simulate` shows),
+    with the job's log file; the full detail stays in the log and Snakemake's log."""
+    @functools.wraps(body)
+    def run(input, output, params, log):
+        try:
+            return body(input, output, params, log)
+        except Exception as error:
+            lines = str(error).strip().splitlines() or [type(error).__name__]
+            if not _our_error(error):  # a bug, not bad input: say which job and what kind of error
+                lines[0] = f"{body.__name__} failed: {type(error).__name__}: {lines[0]}"
+            where = log[0] if len(log) else None
+            if where:
+                with open(where, "a") as handle:
+                    handle.writelines(f"ERROR: {line}\n" for line in lines)
+            text = "\n".join(f"ERROR: {line}" for line in lines)
+            print(text + (f"\nERROR: (job log: {where})" if where else ""), flush=True)
+            raise
+    return run
+
+
+@job
+def record_run_inputs(input, output, params, log) -> None:
+    """What identifies the run's results: a run of other inputs goes to another directory."""
+    import datetime as dt
+
+    sim_io.write_json({"inputs": json.loads(params.inputs),
+                       "created": dt.datetime.now().isoformat(timespec="seconds")}, Path(output.inputs))
+    _log(log)(f"run inputs -> {output.inputs}")
+
+
+@job
 def generate_census(input, output, params, log) -> None:
     import generate_census as generator
 
@@ -29,12 +72,13 @@ def generate_census(input, output, params, log) -> None:
     _log(log)(f"generated {len(frame)} census rows (seed {params.seed}) -> {output.census}")
 
 
+@job
 def prepare_census(input, output, params, log) -> None:
     import census
 
     as_of = datetime.date.fromisoformat(params.as_of)
-    report = census.prepare_census(Path(input.census), Path(output.census), Path(output.rejects), as_of,
-                                   float(params.max_reject_share))
+    report = census.validate_census(Path(input.census), Path(output.census), Path(output.rejects), as_of,
+                                    json.loads(params.census_columns) or None)
     sim_io.write_json(report.to_dict(), Path(output.report))
     message = (f"census {input.census}: {report.rows_accepted} of {report.rows_read} rows accepted, "
                f"{report.rows_rejected} rejected (see {output.rejects}), "
@@ -43,6 +87,18 @@ def prepare_census(input, output, params, log) -> None:
     print(message, flush=True)
 
 
+@job
+def check_census(input, output, params, log) -> None:
+    import census
+
+    report = census.CensusReport(**json.loads(Path(input.report).read_text()))
+    census.check_rejects(report, float(params.max_reject_share), input.rejects)
+    sim_io.write_json({"rows_accepted": report.rows_accepted, "rows_rejected": report.rows_rejected,
+                       "max_reject_share": float(params.max_reject_share)}, Path(output.checked))
+    _log(log)(f"census checked: {report.rows_rejected} of {report.rows_read} rows rejected")
+
+
+@job
 def foundation(input, output, params, log) -> None:
     import foundation as step
 
@@ -60,6 +116,7 @@ def foundation(input, output, params, log) -> None:
     Path(output.unmodelled_keys).write_text("".join(f"{key}\n" for key in json.loads(params.unmodelled_keys)))
 
 
+@job
 def simulate_year(input, output, params, log) -> None:
     import simulate_year as step
 
@@ -86,6 +143,7 @@ def simulate_year(input, output, params, log) -> None:
     )
 
 
+@job
 def run_summary(input, output, params, log) -> None:
     import run_metadata
     import run_summary as summary
@@ -103,9 +161,11 @@ def run_summary(input, output, params, log) -> None:
         repo=Path(params.repo),
     )
     sim_io.write_json(metadata, Path(output.metadata))
-    _log(log)(f"summary of {len(frame)} years -> {output.csv}")
+    sim_io.publish_database(Path(input.work_duckdb), Path(output.duckdb))
+    _log(log)(f"summary of {len(frame)} years -> {output.csv}; database published -> {output.duckdb}")
 
 
+@job
 def seed_ensemble(input, output, params, log) -> None:
     import ensemble
 
@@ -114,6 +174,7 @@ def seed_ensemble(input, output, params, log) -> None:
     _log(log)(f"ensemble of {len(run_dirs)} seeds -> {outputs['csv']}")
 
 
+@job
 def run_report(input, output, params, log) -> None:
     import charts
     import html_report
@@ -128,6 +189,7 @@ def run_report(input, output, params, log) -> None:
     _log(log)(f"report -> {output.html}")
 
 
+@job
 def scenario_comparison(input, output, params, log) -> None:
     import pandas as pd
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Callable
@@ -24,12 +25,25 @@ def connect(path: Path, attempts: int = 6, wait_seconds: float = 2.0,
                 raise
             if attempt == attempts:
                 raise DatabaseLockedError(
-                    f"{path} is locked by another process ({error}). Close the other connection "
-                    "(a DuckDB shell, notebook or BI tool; open it read-only next time: "
-                    "duckdb -readonly) and run again; finished years are kept.") from None
+                    f"{path} is locked by another process ({error}). This is the run's working database: "
+                    "open simulation.duckdb beside .work/ instead (make sql), which never blocks a run; "
+                    "close the other connection and run again; finished years are kept.") from None
             log(f"{path} is locked by another process; retry {attempt}/{attempts - 1} in {wait_seconds:g} s")
             time.sleep(wait_seconds)
     raise AssertionError("unreachable")
+
+
+def publish_database(work: Path, published: Path) -> None:
+    """Copy the run's working database to the file readers open, atomically: a reader that has
+    the old file open keeps its consistent view, and no reader ever blocks the run."""
+    con = connect(work)
+    try:
+        con.execute("checkpoint")  # everything in the file, nothing left in the write-ahead log
+    finally:
+        con.close()
+    tmp = published.with_name(published.name + ".tmp")
+    shutil.copyfile(work, tmp)
+    os.replace(tmp, published)
 
 
 def sql_literal(path: Path | str) -> str:

@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+import runs
+
 EVENT_COLUMNS = ["simulation_year", "event_sequence", "effective_date", "event_type", "event_category",
                  "compensation_before", "compensation_after", "deferral_rate_before", "deferral_rate_after",
                  "level_id", "event_details"]
@@ -15,16 +17,6 @@ STATE_COLUMNS = ["simulation_year", "employment_status", "detailed_status_code",
                  "current_tenure", "current_compensation", "prorated_compensation", "is_plan_eligible",
                  "participation_status", "deferral_rate", "employee_deferrals", "match_amount", "core_amount",
                  "vested_balance", "forfeiture_amount"]
-
-
-def find_run_dir(results: Path, scenario: str, seed: int | None) -> Path:
-    if seed is not None:
-        return results / scenario / f"seed_{seed}"
-    runs = sorted((results / scenario).glob("seed_*"))
-    if len(runs) != 1:
-        found = ", ".join(p.name for p in runs) or "none"
-        raise SystemExit(f"give SEED=...: runs of scenario '{scenario}' under {results}: {found}")
-    return runs[0]
 
 
 def employee_timeline(run_dir: Path, employee_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -70,9 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", default="baseline")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--results", default="results")
-    parser.add_argument("--run-dir", help="a run directory (overrides --scenario/--seed)")
+    parser.add_argument("--run", help="run name (default: the latest run; make runs lists them)")
+    parser.add_argument("--run-dir", help="a scenario/seed directory (overrides --run/--scenario/--seed)")
     args = parser.parse_args(argv)
-    run_dir = Path(args.run_dir) if args.run_dir else find_run_dir(Path(args.results), args.scenario, args.seed)
+    run_dir = (Path(args.run_dir) if args.run_dir else
+               runs.pick_seed_dir(runs.pick_run(Path(args.results), args.run), args.scenario, args.seed))
     if not (run_dir / "years").is_dir():
         print(f"no simulated years in {run_dir}: run `make simulate` first", file=sys.stderr)
         return 2

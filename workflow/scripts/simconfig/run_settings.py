@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +28,9 @@ class RunSettings(BaseModel):
     simulation_config: str = Field("config/simulation_config.yaml", description="Path of the simulation config "
                                    "(peer key structure).")
     results_dir: str = Field("results", description="Directory that receives every run directory.")
+    run: Annotated[str, Field(pattern=NAME)] = Field(
+        "default", description="Name of the run: results go to <results_dir>/<run>/. A run whose census, simulation "
+        "config or years differ from what that directory holds goes to <run>-2, <run>-3, ... (make runs lists them).")
     plan_design_id: str = Field("default", description="Plan design identifier stamped on every output row.")
     scenarios: Annotated[list[Annotated[str, Field(pattern=NAME)]], Field(min_length=1)] = Field(
         default_factory=lambda: ["baseline"], description="Scenario names; each overlays "
@@ -43,6 +48,9 @@ class RunSettings(BaseModel):
                                    "seeds is null).")
     census: str | None = Field(None, description="Census file (CSV, Parquet or Excel); null generates a "
                                "synthetic census.")
+    census_columns: dict[str, str] | None = Field(None, description="Census field -> the file's header, for "
+                                                  "headers the reader does not recognise (it knows common spellings "
+                                                  "such as 'Employee ID', 'DOB', 'Hire Date', 'Annual Salary').")
     census_size: int = Field(10000, ge=1, description="Rows of the generated census (used when census is null).")
     census_generator_seed: int = Field(20241231, ge=0, description="Seed of the synthetic census generator.")
     census_max_reject_share: float = Field(0.05, ge=0, le=1, description="Largest share of census rows that may "
@@ -80,6 +88,8 @@ class RunPlan:
     """Everything the rules need, resolved from the run settings and the scenario configs."""
 
     settings: RunSettings
+    run_dir: Path           # <results_dir>/<run name>, chosen by the run's inputs
+    inputs: dict            # what identifies the run's results (census, config, years)
     simulation_config: Path
     scenarios: dict[str, LoadedConfig]
     overlays: dict[str, Path | None]
@@ -156,5 +166,43 @@ def plan_run(raw: dict[str, Any], repo: Path) -> RunPlan:
         seeds = tuple(range(seed, seed + settings.seed_count))
     else:
         seeds = (seed,)
-    return RunPlan(settings=settings, simulation_config=simulation_config, scenarios=scenarios, overlays=overlays,
+    inputs = run_inputs(settings, simulation_config, start, end, repo)
+    return RunPlan(settings=settings, run_dir=choose_run_dir(Path(settings.results_dir), settings.run, inputs),
+                   inputs=inputs, simulation_config=simulation_config, scenarios=scenarios, overlays=overlays,
                    baseline=baseline, start_year=start, end_year=end, seeds=seeds)
+
+
+RUN_INPUTS_FILE = "run_inputs.json"
+
+
+def run_inputs(settings: RunSettings, simulation_config: Path, start: int, end: int, repo: Path) -> dict:
+    """What makes a run's results: the census (file: path, size and time; or the generator's size and
+    seed), the text of the simulation config, the census column mapping and the years."""
+    if settings.census:
+        path = resolve_path(settings.census, repo).resolve()
+        stat = path.stat() if path.exists() else None
+        census = {"file": str(path), "bytes": stat.st_size if stat else None,
+                  "modified": datetime.datetime.fromtimestamp(stat.st_mtime).isoformat(timespec="seconds")
+                  if stat else None}
+    else:
+        census = {"generated_rows": settings.census_size, "generator_seed": settings.census_generator_seed}
+    return {"census": census, "census_columns": settings.census_columns or {},
+            "simulation_config": str(simulation_config.resolve()),
+            "simulation_config_sha256": hashlib.sha256(simulation_config.read_bytes()).hexdigest()[:16],
+            "years": [start, end]}
+
+
+def choose_run_dir(results_dir: Path, name: str, inputs: dict) -> Path:
+    """<name>, or the first of <name>-2, <name>-3, ... that holds these inputs or nothing yet: a run
+    never overwrites the results of other inputs."""
+    for number in range(1, 10_000):
+        candidate = results_dir / (name if number == 1 else f"{name}-{number}")
+        recorded = candidate / RUN_INPUTS_FILE
+        if not recorded.exists():
+            return candidate
+        try:
+            if json.loads(recorded.read_text()).get("inputs") == json.loads(json.dumps(inputs)):
+                return candidate
+        except (OSError, ValueError):
+            continue
+    raise ConfigError(f"{results_dir}: too many runs named {name}; choose another run name")
