@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,10 +15,13 @@ import yaml
 import charts
 import comparison
 import html_report
+import report_breakdowns
+import report_plan_text
 import simconfig
 import summary_metrics
 import workbook
 from conftest import REPO, Run, new_workdir, simulate
+from simconfig.segments import read_seed
 
 pytestmark = pytest.mark.slow
 
@@ -31,9 +35,31 @@ METADATA = {"config_hash": "abc123", "seed": 42, "years": "2025-2027", "census_f
             "run_seconds": 12.5}
 
 
+# Screen width of the browser test and the width of a printed A4 page (portrait, default margins) in CSS px.
+SCREEN_WIDTH, PRINT_WIDTH = 1024, 700
+WORKFORCE_METRICS = ("end_headcount", "hires", "retirements", "total_terminations", "total_compensation",
+                     "average_compensation")
+
+
+def shipped_config(overlay: dict | None = None) -> dict:
+    """config/simulation_config.yaml (with an overlay) validated, every default filled in, as the job gets it."""
+    raw = simconfig.deep_merge(simconfig.load_yaml(REPO / "config" / "simulation_config.yaml"), overlay or {})
+    return simconfig.validate(raw).model.model_dump(mode="json")
+
+
 @pytest.fixture(scope="session")
 def report_run(tmp_path_factory) -> Run:
-    return simulate(new_workdir(tmp_path_factory.mktemp("reports")), size=1500, end=2027, reports=True)
+    """baseline and richer_match (config/scenarios/richer_match.yaml: only the match differs), reports on."""
+    return simulate(new_workdir(tmp_path_factory.mktemp("reports")), size=1500, end=2027, reports=True,
+                    extra={"scenarios": "[baseline,richer_match]"})
+
+
+@pytest.fixture(scope="session")
+def match_summaries(report_run: Run) -> dict[str, pd.DataFrame]:
+    """The real summaries of the two scenarios of report_run."""
+    scenarios = report_run.run_dir.parent.parent
+    return {name: pd.read_csv(scenarios / name / f"seed_{report_run.seed}" / "summary.csv")
+            for name in ("baseline", "richer_match")}
 
 
 @pytest.fixture(scope="session")
@@ -61,10 +87,23 @@ def summaries(report_run: Run) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="session")
 def run_report(report_run: Run, run_charts: list[Path], out_dir: Path) -> Path:
-    config = {"simulation": {"target_growth_rate": 0.03}, "employer_match": {"active_formula": "tiered_match"},
-              "workforce": {"note": "<b>not bold</b>"}}
+    # The shipped config, as the job gets it, with markup in a formula's name (shown escaped).
+    config = shipped_config({"employer_match": {"formulas": {"tiered_match": {"name": "<b>not bold</b>"}}}})
     return html_report.write_run_report(report_run.run_dir, run_charts, METADATA, config,
                                         out_dir / "run_report.html")
+
+
+@pytest.fixture(scope="session")
+def match_comparison(match_summaries: dict[str, pd.DataFrame], out_dir: Path) -> tuple[Path, list[Path]]:
+    """The comparison report of the real baseline and richer_match runs, and its charts."""
+    overlay = charts.make_comparison_charts(match_summaries, out_dir / "match_comparison_charts")
+    configs = {"baseline": shipped_config(),
+               "richer_match": shipped_config(yaml.safe_load((REPO / "config" / "scenarios" /
+                                                              "richer_match.yaml").read_text()))}
+    differences = comparison.config_differences(configs, "baseline")
+    path = comparison.write_comparison_report(match_summaries, "baseline", differences, overlay, METADATA,
+                                              out_dir / "match_comparison.html")
+    return path, overlay
 
 
 @pytest.fixture(scope="session")
@@ -110,50 +149,208 @@ def test_deferral_buckets_count_every_active_participant(report_run: Run):
     assert buckets["10%+"].to_dict() == ten_plus.reindex(buckets.index, fill_value=0).to_dict()
 
 
-def test_comparison_charts(summaries: dict[str, pd.DataFrame], tmp_path: Path):
+def test_comparison_charts_only_for_metrics_that_differ(summaries: dict[str, pd.DataFrame], tmp_path: Path):
+    # The hand-made scenario changes headcount, match, net cost and participation; average pay is the same.
     paths = charts.make_comparison_charts(summaries, tmp_path)
-    assert {p.name for p in paths} == {f"comparison_{m}.{e}" for m in summary_metrics.comparison_charts()
+    assert {p.name for p in paths} == {f"comparison_{m}.{e}" for m in
+                                       ("end_headcount", "participation_rate", "net_employer_cost")
                                        for e in ("png", "svg")}
+    assert "average_compensation" in summary_metrics.comparison_charts()
     assert all(p.read_bytes().startswith(PNG_MAGIC) for p in paths if p.suffix == ".png")
+    # Nothing differs: no chart, and the (rule's output) directory exists all the same.
+    same = {"a": summaries["baseline"], "b": summaries["baseline"].copy()}
+    assert charts.make_comparison_charts(same, tmp_path / "none") == [] and (tmp_path / "none").is_dir()
+
+
+def test_run_chart_axes_start_at_zero(report_run: Run):
+    figures = charts.run_figures(report_run.run_dir)
+    assert list(figures) == list(RUN_CHARTS)
+    for name, figure in figures.items():
+        for ax in figure.axes:
+            low, high = ax.get_ylim()
+            if name == "employer_cost":  # forfeitures are drawn below zero
+                assert low < 0 < high, (name, low, high)
+            else:
+                assert low == 0 and high > 0, (name, ax.get_title(), low, high)
+    top = figures["participation"].axes[0]
+    assert top.get_ylim() == (0.0, 1.0)  # the participation rate on the full 0-100 % scale
+    headcount = figures["headcount"].axes[0]
+    assert headcount.get_ylim()[1] >= pd.read_csv(report_run.run_dir / "summary.csv")["end_headcount"].max()
+
+
+def test_comparison_chart_axes_start_at_zero(summaries: dict[str, pd.DataFrame]):
+    for metric in summary_metrics.comparison_charts():
+        low, high = charts.comparison_figure(summaries, metric).axes[0].get_ylim()
+        values = pd.concat([f[metric] for f in summaries.values()])
+        assert low == 0 and high >= values.max(), (metric, low, high)
 
 
 # --- workbook -----------------------------------------------------------------------------------------
 
 
 def test_workbook_sheets(report_run: Run, tmp_path: Path):
-    path = workbook.write_workbook(report_run.run_dir, METADATA, {"simulation": {"random_seed": 42}},
-                                   tmp_path / "run.xlsx")
+    path = workbook.write_workbook(report_run.run_dir, METADATA, shipped_config(), tmp_path / "run.xlsx")
     sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
-    assert list(sheets) == ["summary", "events_by_type", "assumptions", "metadata"]
+    assert list(sheets) == ["Summary", "Breakdowns", "Events by type", "Assumptions", "Metadata"]
 
-    # Summary: value for value (floats at Excel's 16 significant digits, which openpyxl writes).
-    expected, got = pd.read_csv(report_run.run_dir / "summary.csv"), sheets["summary"]
-    assert list(got.columns) == list(expected.columns) and len(got) == len(expected)
+    # Readable headers: no snake_case anywhere.
+    for name, frame in sheets.items():
+        for header in map(str, frame.columns):
+            assert not re.search(r"[a-z]_[a-z]", header), (name, header)
+
+    # Summary: the labels as headers, value for value (floats at Excel's 16 significant digits).
+    expected, got = pd.read_csv(report_run.run_dir / "summary.csv"), sheets["Summary"]
+    assert list(got.columns) == [summary_metrics.label(c) for c in expected.columns] and len(got) == len(expected)
+    assert "Participation rate" in got.columns and "Net employer cost" in got.columns
     for column in expected.columns:
+        values = got[summary_metrics.label(column)]
         if pd.api.types.is_float_dtype(expected[column]):
-            np.testing.assert_allclose(got[column].to_numpy(float), expected[column].to_numpy(float), rtol=1e-14)
+            np.testing.assert_allclose(values.to_numpy(float), expected[column].to_numpy(float), rtol=1e-14)
         else:
-            assert got[column].tolist() == expected[column].tolist(), column
+            assert values.tolist() == expected[column].tolist(), column
 
     # Event counts against the Parquet files.
-    events = sheets["events_by_type"]
+    events = sheets["Events by type"]
     years = [str(y) for y in report_run.years]
     events.columns = [str(c) for c in events.columns]
-    assert list(events.columns) == ["event_type", "event_category", *years, "total"]
+    assert list(events.columns) == ["Event type", "Event category", *years, "Total"]
     truth = report_run.events().groupby(["event_type", "event_category", "simulation_year"]).size()
-    detail = events[events.event_category != workbook.ALL_CATEGORIES]
-    got_detail = detail.melt(["event_type", "event_category"], years, "simulation_year", "n")
+    detail = events[events["Event category"] != workbook.ALL_CATEGORIES]
+    got_detail = detail.melt(["Event type", "Event category"], years, "simulation_year", "n")
     got_detail = got_detail.astype({"simulation_year": int}).set_index(
-        ["event_type", "event_category", "simulation_year"])["n"]
+        ["Event type", "Event category", "simulation_year"])["n"]
     assert got_detail[got_detail > 0].sort_index().to_dict() == truth.sort_index().to_dict()
-    subtotal = events[events.event_category == workbook.ALL_CATEGORIES].set_index("event_type")
+    subtotal = events[events["Event category"] == workbook.ALL_CATEGORIES].set_index("Event type")
     by_type = report_run.events().groupby("event_type").size()
-    assert subtotal["total"].to_dict() == by_type.to_dict()
-    assert int(detail["total"].sum()) == len(report_run.events())
+    assert subtotal["Total"].to_dict() == by_type.to_dict()
+    assert int(detail["Total"].sum()) == len(report_run.events())
+
+    # Breakdowns: every year and banding; each banding's actives add up to the year-end headcount.
+    breakdowns = sheets["Breakdowns"]
+    assert list(breakdowns.columns[:4]) == ["Year", "Breakdown", "Band", "Year-end actives"]
+    totals = breakdowns.groupby(["Year", "Breakdown"])["Year-end actives"].sum()
+    for year, headcount in zip(expected["simulation_year"], expected["end_headcount"]):
+        assert totals.loc[year].tolist() == [headcount] * len(report_breakdowns.BANDINGS), year
+
+    # Assumptions: config keys with value, unit and description; numbers stay numbers.
+    assumptions = sheets["Assumptions"].set_index("Key")
+    assert list(sheets["Assumptions"].columns) == ["Key", "Value", "Unit", "Description"]
+    rate = assumptions.loc["enrollment.auto_enrollment.default_deferral_rate"]
+    assert rate["Value"] == 0.06 and rate["Unit"] == "percent" and "auto-enrolled" in rate["Description"]
+    assert assumptions.loc["vesting.match.years", "Unit"] == "years"
 
     # Metadata: the given keys, in order.
-    assert sheets["metadata"]["key"].tolist() == list(METADATA)
-    assert sheets["metadata"].set_index("key").loc["commit", "value"] == METADATA["commit"]
+    assert sheets["Metadata"]["Key"].tolist() == list(METADATA)
+    assert sheets["Metadata"].set_index("Key").loc["commit", "Value"] == METADATA["commit"]
+
+
+def test_workbook_number_formats(report_run: Run, tmp_path: Path):
+    from openpyxl import load_workbook
+
+    path = workbook.write_workbook(report_run.run_dir, METADATA, shipped_config(), tmp_path / "run.xlsx")
+    book = load_workbook(path)
+
+    def formats(sheet: str, header: str) -> set[str]:
+        rows = list(book[sheet].iter_rows())
+        column = [c.value for c in rows[0]].index(header)
+        return {row[column].number_format for row in rows[1:]}
+
+    assert formats("Summary", "Participation rate") == {"0.00%"}
+    assert formats("Summary", "Net employer cost") == {"$#,##0"}
+    assert formats("Summary", "End headcount") == {"#,##0"}
+    assert formats("Breakdowns", "Participation rate") == {"0.00%"}
+    assert formats("Breakdowns", "Employer cost per participant") == {"$#,##0"}
+    assert formats("Events by type", "Total") == {"#,##0"}
+    keys = [c.value for c in next(book["Assumptions"].iter_cols(min_col=1, max_col=1))]
+    row = keys.index("enrollment.auto_enrollment.default_deferral_rate") + 1
+    assert book["Assumptions"].cell(row=row, column=2).number_format == "0.00%"
+    assert all(cell.font.bold for cell in book["Summary"][1])
+
+
+# --- plan design in words, breakdowns -------------------------------------------------------------------
+
+
+def test_plan_design_sentence_of_the_shipped_config():
+    assert report_plan_text.plan_design_sentence(shipped_config()) == (
+        "Match: 100 % of the first 3 % and 50 % of the next 2 % (3-year cliff vesting); "
+        "core: 1 % of pay (6-year graded vesting); auto-enrollment at 6 % for new hires; "
+        "escalation 1 % a year to 10 %.")
+
+
+def test_plan_design_sentence_of_other_formulas():
+    safe_harbor = shipped_config({"employer_match": {"active_formula": "safe_harbor_basic"},
+                                  "employer_core_contribution": {"enabled": False}})
+    assert report_plan_text.plan_design_sentence(safe_harbor) == (
+        "Match: safe harbor (basic), 100 % of the first 3 % and 50 % of the next 2 % (immediate vesting); "
+        "no core contribution; auto-enrollment at 6 % for new hires; escalation 1 % a year to 10 %.")
+    qaca = shipped_config({"employer_match": {"active_formula": "qaca_safe_harbor"}})
+    assert report_plan_text.match_text(qaca) == "QACA safe harbor (basic), 100 % of the first 1 % and 50 % of the next 5 %"
+    assert report_plan_text.match_vesting(qaca) == "2-year cliff vesting"
+    capped = shipped_config(yaml.safe_load((REPO / "config" / "scenarios" / "dollar_capped_match.yaml").read_text()))
+    assert report_plan_text.match_text(capped) == "50 % of the first 6 %, at most $2,000 a year"
+    simple = shipped_config({"employer_match": {"active_formula": "simple_match"}})
+    assert report_plan_text.match_text(simple) == "50 % of deferrals up to 6 % of pay"
+    by_service = shipped_config({
+        "employer_match": {"employer_match_status": "graded_by_service", "tenure_match_tiers": [
+            {"min_years": 0, "max_years": 2, "match_rate": 0.25, "max_deferral_pct": 0.06},
+            {"min_years": 2, "max_years": None, "match_rate": 0.5, "max_deferral_pct": 0.06}]},
+        "employer_core_contribution": {"status": "age_banded", "age_schedule": [
+            {"min_age": 0, "max_age": 30, "contribution_rate": 0.03},
+            {"min_age": 30, "max_age": None, "contribution_rate": 0.06}]},
+        "vesting": {"core": {"type": "immediate"}, "match": {"type": "graded", "schedule": [
+            {"years": 0, "vested_pct": 0.0}, {"years": 1, "vested_pct": 0.5}, {"years": 2, "vested_pct": 1.0}]}},
+        "enrollment": {"auto_enrollment": {"scope": "all_eligible_employees", "default_deferral_rate": 0.04}},
+        "deferral_auto_escalation": {"enabled": False}})
+    assert report_plan_text.plan_design_sentence(by_service) == (
+        "Match: by years of service: 25 % of deferrals up to 6 % of pay under 2 years; 50 % of deferrals up to "
+        "6 % of pay from 2 years (2-year graded vesting); core: by age: 3 % of pay under age 30; 6 % of pay from "
+        "age 30 (immediate vesting); auto-enrollment at 4 % for all eligible employees; no automatic escalation.")
+    nonelective = shipped_config({"employer_match": {"enabled": False},
+                                  "employer_core_contribution": {"safe_harbor": True, "contribution_rate": 0.03},
+                                  "vesting": {"core": {"type": "immediate"}},
+                                  "enrollment": {"auto_enrollment": {"enabled": False}}})
+    assert report_plan_text.plan_design_sentence(nonelective) == (
+        "No employer match; core: safe-harbor nonelective, 3 % of pay (immediate vesting); no auto-enrollment; "
+        "escalation 1 % a year to 10 %.")
+
+
+def test_breakdowns_add_up_and_match_a_hand_count(report_run: Run):
+    tables = report_breakdowns.breakdowns(report_run.run_dir)
+    assert list(tables) == ["age", "tenure", "pay", "hce"]
+    summary = pd.read_csv(report_run.run_dir / "summary.csv").set_index("simulation_year")
+    snapshots = report_run.snapshots()
+    actives = snapshots[snapshots.employment_status == "active"]
+    for name, table in tables.items():
+        by_year = table.groupby("simulation_year")
+        # Every year-end active is in exactly one band; eligible and participating add up to the summary's.
+        assert by_year["actives"].sum().to_dict() == summary["end_headcount"].to_dict(), name
+        assert by_year["eligible"].sum().to_dict() == summary["eligible_actives"].to_dict(), name
+        assert by_year["participants"].sum().to_dict() == summary["participating_eligible_actives"].to_dict(), name
+        assert not table["band"].isna().any(), name
+    seen = set(tables["age"]["band"])  # the seed's labels, in the seed's order
+    assert tables["age"]["band"].unique().tolist() == [
+        r["band_label"] for r in read_seed("config_age_bands") if r["band_label"] in seen]
+
+    def hand(frame: pd.DataFrame) -> dict:
+        eligible = frame[frame.is_plan_eligible]
+        participating = eligible[eligible.participation_status == "participating"]
+        cost = float((frame.match_amount.fillna(0) + frame.core_amount.fillna(0)).sum())
+        return {"actives": len(frame), "participants": len(participating),
+                "participation_rate": len(participating) / len(eligible),
+                "employer_cost": cost, "cost_per_employee": cost / len(frame), "cost_per_participant":
+                cost / len(participating)}
+
+    last = report_run.years[-1]
+    final = actives[actives.simulation_year == last]
+    cases = {("age", "25-34"): final[(final.current_age >= 25) & (final.current_age < 35)],
+             ("tenure", "< 2"): final[final.current_tenure < 2],
+             ("hce", "HCE"): final[final.is_hce],
+             ("pay", "Staff ($50k-$80k)"): final[final.level_id == 1]}
+    for (banding, band), frame in cases.items():
+        table = tables[banding]
+        row = table[(table.simulation_year == last) & (table.band == band)].iloc[0]
+        for column, value in hand(frame).items():
+            assert row[column] == pytest.approx(value, rel=1e-12), (banding, band, column)
 
 
 # --- comparison tables ---------------------------------------------------------------------------------
@@ -238,6 +435,53 @@ def test_run_report_content(report_run: Run, run_report: Path):
     gates = len(json.loads(report_run.year_file(2025, "summary.json").read_text())["quality_gates"])
     assert f"all {gates} pass" in page
     assert "Rows rejected" in page and "not active at the as-of date" in page
+    # The plan design in words, and the headline with the first and last year's figures.
+    assert ("Match: 100 % of the first 3 % and 50 % of the next 2 % (3-year cliff vesting)") in page
+    summary = pd.read_csv(report_run.run_dir / "summary.csv")
+    first, last = summary.iloc[0], summary.iloc[-1]
+    headline = re.search(r'<p class="headline" id="headline">(.*?)</p>', page).group(1)
+    assert headline.startswith(f"From {report_run.years[0]} to {report_run.years[-1]}, end headcount ")
+    assert f"from {first.end_headcount:,} to {last.end_headcount:,}" in headline
+    assert f"from {first.participation_rate:.2%} to {last.participation_rate:.2%}" in headline
+    assert "net employer cost" in headline and "employer cost / payroll" in headline
+    # Assumptions by config key with units, not raw decimals.
+    assert "enrollment.auto_enrollment.default_deferral_rate</td><td class=\"wrap\">6 %</td>" in page
+    assert "vesting.match.years</td><td class=\"wrap\">3 years</td>" in page
+
+
+def test_per_head_costs(report_run: Run):
+    summary = html_report.with_per_head(pd.read_csv(report_run.run_dir / "summary.csv"))
+    row = summary.iloc[-1]
+    assert row.cost_per_participant == pytest.approx(row.net_employer_cost / row.participating_eligible_actives)
+    assert row.cost_per_employee == pytest.approx(row.net_employer_cost / row.end_headcount)
+
+
+def test_key_figures_split_long_runs():
+    years = list(range(2025, 2040))  # 15 years: three tables of at most six years
+    frame = pd.DataFrame({"simulation_year": years, "end_headcount": range(100, 115)})
+    html = html_report.transposed_tables(frame, ["end_headcount"], "t")
+    assert html.count("<table") == 3 and 'id="t"' in html and 'id="t-2"' in html and 'id="t-3"' in html
+    assert "<th class=\"num\">2030</th></tr>" in html and "<th class=\"num\">2031</th>" in html
+
+
+def test_comparison_of_a_match_change_leaves_the_workforce_unchanged(match_summaries, match_comparison):
+    path, overlay = match_comparison
+    changed, unchanged = comparison.changed_metrics(match_summaries)
+    assert set(WORKFORCE_METRICS) <= set(unchanged)
+    assert {"net_employer_cost", "employer_match"} <= set(changed)
+    # Charts only for what differs: none for headcount or pay.
+    drawn = {p.stem for p in overlay if p.suffix == ".svg"}
+    assert drawn == {f"comparison_{m}" for m in summary_metrics.comparison_charts() if m in changed}
+    assert "comparison_net_employer_cost" in drawn
+    assert not drawn & {"comparison_end_headcount", "comparison_average_compensation"}
+    page = path.read_text()
+    headline = re.search(r'<p class="headline" id="headline">(.*?)</p>', page, re.S).group(1)
+    assert headline.startswith("richer_match against baseline over 2025-2027: ")
+    assert "net employer cost" in headline
+    assert "Unchanged: end headcount, hires, retirements, terminations, total pay, average pay" in headline
+    for metric in WORKFORCE_METRICS:
+        assert f'id="metric-{metric}"' not in page, metric
+    assert 'id="metric-net_employer_cost"' in page
 
 
 @pytest.fixture(scope="session")
@@ -251,13 +495,22 @@ def browser():
         instance.close()
 
 
+# Tables wider than their container (the page's column, or the scroll box around each table).
+OVERFLOWING_TABLES = """() => [...document.querySelectorAll('table')].map(t => {
+    const box = t.parentElement, body = document.body.getBoundingClientRect(), r = t.getBoundingClientRect();
+    return {id: t.id, width: r.width, box: box.clientWidth, scroll: box.scrollWidth, right: r.right,
+            page: body.right};
+}).filter(t => t.scroll > t.box || t.width > t.box + 0.5 || t.right > t.page + 0.5)"""
+
+
 def open_offline(browser, path: Path) -> dict:
-    """Load a report from file:// and return console errors, non-file/data requests, element boxes, row counts."""
-    page = browser.new_page()
-    errors: list[str] = []
+    """Load a report from file:// at 1,024 px and return console messages, non-file/data requests, element boxes,
+    row counts, and the tables that overflow on screen and in print."""
+    page = browser.new_page(viewport={"width": SCREEN_WIDTH, "height": 900})
+    console: list[str] = []
     external: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: console.append(str(e)))
     page.on("request", lambda r: None if r.url.startswith(("file:", "data:")) else external.append(r.url))
     page.goto(path.as_uri(), wait_until="load")
     boxes = page.eval_on_selector_all(
@@ -266,19 +519,32 @@ def open_offline(browser, path: Path) -> dict:
                     natural: e.tagName === 'IMG' ? e.naturalWidth : 1}; })""")
     rows = page.eval_on_selector_all("table[id]", "ts => Object.fromEntries(ts.map(t => "
                                                   "[t.id, t.tBodies[0].rows.length]))")
+    tables = page.evaluate("() => document.querySelectorAll('table').length")
+    overflow = page.evaluate(OVERFLOWING_TABLES)
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": PRINT_WIDTH, "height": 900})
+    print_overflow = page.evaluate(OVERFLOWING_TABLES)
     page.close()
-    return {"errors": errors, "external": external, "boxes": boxes, "rows": rows}
+    return {"errors": console, "external": external, "boxes": boxes, "rows": rows, "tables": tables,
+            "overflow": overflow, "print_overflow": print_overflow}
 
 
 def test_run_report_renders_offline_in_chromium(browser, report_run: Run, run_report: Path):
     seen = open_offline(browser, run_report)
     assert seen["errors"] == []
     assert seen["external"] == []
+    assert seen["tables"] > 20  # key figures, breakdowns, assumptions by section, data quality, metadata
+    assert seen["overflow"] == [], "tables wider than the page at 1,024 px"
+    assert seen["print_overflow"] == [], "tables wider than a printed page"
     assert len(seen["boxes"]) == len(RUN_CHARTS)
     for box in seen["boxes"]:
         assert box["width"] > 0 and box["height"] > 0 and box["natural"] > 0, box
-    assert seen["rows"]["summary-workforce"] == len(report_run.years)
-    assert seen["rows"]["summary-plan"] == len(report_run.years)
+    # Key figures: a row per metric, a column per year.
+    assert seen["rows"]["summary-workforce"] == len(summary_metrics.group("workforce")) - 1  # not the year
+    assert seen["rows"]["summary-plan"] == len(summary_metrics.group("plan")) - 1 + len(html_report.PER_HEAD)
+    assert seen["rows"]["breakdown-age"] == report_breakdowns.breakdowns(report_run.run_dir)["age"].query(
+        f"simulation_year == {report_run.years[-1]}").shape[0]
+    assert seen["rows"]["breakdown-hce"] == 2
     assert seen["rows"]["quality-gates"] == len(report_run.years)
     assert seen["rows"]["run-metadata"] == len(METADATA)
 
@@ -287,9 +553,66 @@ def test_comparison_report_renders_offline_in_chromium(browser, comparison_repor
     seen = open_offline(browser, comparison_report)
     assert seen["errors"] == []
     assert seen["external"] == []
-    assert len(seen["boxes"]) == len(summary_metrics.comparison_charts())
+    assert seen["overflow"] == [] and seen["print_overflow"] == []
+    changed = ("end_headcount", "participation_rate", "employer_match", "net_employer_cost")
+    assert len(seen["boxes"]) == len([m for m in changed if m in summary_metrics.comparison_charts()])
     for box in seen["boxes"]:
         assert box["width"] > 0 and box["height"] > 0 and box["natural"] > 0, box
     for metric in comparison.METRICS:
-        assert seen["rows"][f"metric-{metric}"] == 4  # baseline, richer, variance, variance %
+        if metric in changed:
+            assert seen["rows"][f"metric-{metric}"] == 4  # baseline, richer, variance, variance %
+        else:
+            assert f"metric-{metric}" not in seen["rows"], metric
+    assert seen["rows"]["unchanged-metrics"] == len(comparison.METRICS) - len(changed)
     assert seen["rows"]["config-differences"] == 1
+
+
+def test_match_comparison_renders_in_chromium(browser, match_comparison, match_summaries):
+    path, overlay = match_comparison
+    seen = open_offline(browser, path)
+    assert seen["errors"] == [] and seen["external"] == []
+    assert seen["overflow"] == [] and seen["print_overflow"] == []
+    assert len(seen["boxes"]) == len([p for p in overlay if p.suffix == ".svg"])
+    _, unchanged = comparison.changed_metrics(match_summaries)
+    assert seen["rows"]["unchanged-metrics"] == len(unchanged)
+
+
+def test_workflow_writes_the_comparison_of_the_match_scenario(report_run: Run):
+    # The comparison written by the workflow itself (the job calls the same functions).
+    pages = list(report_run.run_dir.parent.parent.rglob("comparison.html"))
+    assert len(pages) == 1, pages
+    charts_dir = pages[0].parent / "charts"
+    drawn = {p.stem for p in charts_dir.glob("*.svg")}
+    assert "comparison_net_employer_cost" in drawn
+    assert not drawn & {"comparison_end_headcount", "comparison_average_compensation"}
+
+
+def test_overflow_check_finds_a_table_too_wide(browser, tmp_path: Path):
+    # The probe of the browser tests is not blind: 30 columns of money do not fit 1,024 px.
+    headers = [f"Column {i}" for i in range(30)]
+    wide = html_report.html_table(headers, [["$1,234,567,890"] * 30], numeric=set(range(30)), table_id="wide")
+    path = tmp_path / "wide.html"
+    path.write_text(html_report.html_page("Wide", "a table too wide", [("Wide", wide)]))
+    seen = open_offline(browser, path)
+    assert [t["id"] for t in seen["overflow"]] == ["wide"]
+    assert seen["errors"] == []
+
+
+def test_long_runs_fit_the_page(browser, summaries: dict[str, pd.DataFrame], tmp_path: Path):
+    # Twelve years (the 3-year summaries repeated): the key figures and the comparison split their years.
+    def long(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = pd.concat([frame] * 4, ignore_index=True)
+        return frame.assign(simulation_year=range(2025, 2025 + len(frame)))
+
+    twelve = {name: long(frame) for name, frame in summaries.items()}
+    path = comparison.write_comparison_report(twelve, "baseline", [], [], METADATA, tmp_path / "long.html")
+    key_figures = tmp_path / "key_figures.html"
+    key_figures.write_text(html_report.html_page("Key figures", "12 years", [
+        ("Key figures", html_report.key_figures(twelve["baseline"]))]))
+    for page in (path, key_figures):
+        seen = open_offline(browser, page)
+        assert seen["overflow"] == [] and seen["print_overflow"] == [], page.name
+        assert seen["errors"] == []
+    seen = open_offline(browser, path)
+    assert seen["rows"]["metric-net_employer_cost"] == 4 and seen["rows"]["metric-net_employer_cost-3"] == 4
+    assert "metric-net_employer_cost-4" not in seen["rows"]  # 12 years + period: 6 + 6 + 1 columns

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import duckdb
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
@@ -88,7 +89,14 @@ def _save(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
     return [png, svg]
 
 
-def headcount_chart(summary: pd.DataFrame, out_dir: Path) -> list[Path]:
+def zero_based(ax) -> None:
+    """Amounts and rates start at zero, so a 1.5 % difference looks like one (the top keeps its margin)."""
+    low, high = ax.get_ylim()
+    low, high = min(0.0, low), max(high, 0.0)
+    ax.set_ylim(low, high + 0.06 * (high - low) if high > low else 1.0)
+
+
+def headcount_figure(summary: pd.DataFrame) -> Figure:
     years = summary["simulation_year"].tolist()
     x = list(range(len(years)))
     fig, (top, bottom) = _new_figure(2, 6)
@@ -96,7 +104,8 @@ def headcount_chart(summary: pd.DataFrame, out_dir: Path) -> list[Path]:
     top.set_title("Headcount and workforce flows")
     top.set_ylabel("Employees")
     top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    top.legend(loc="upper left", frameon=False)
+    zero_based(top)
+    top.legend(loc="lower right", frameon=False)
     width = 0.27
     flows = (("hires", "Hires", "hires"), ("experienced_terminations", "Experienced terminations", "experienced"),
              ("new_hire_terminations", "New-hire terminations", "new_hire"))
@@ -107,31 +116,34 @@ def headcount_chart(summary: pd.DataFrame, out_dir: Path) -> list[Path]:
     bottom.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     bottom.legend(loc="upper left", frameon=False, ncols=3, fontsize="small")
     _year_axis(bottom, years)
-    return _save(fig, out_dir, "headcount")
+    return fig
 
 
-def pay_chart(summary: pd.DataFrame, out_dir: Path) -> list[Path]:
+def pay_figure(summary: pd.DataFrame) -> Figure:
     years = summary["simulation_year"].tolist()
     x = list(range(len(years)))
     fig, (top, bottom) = _new_figure(2, 6)
     top.plot(x, summary["average_compensation"], marker="o", color=COLORS["line"], label="Average compensation")
     top.set_title("Compensation")
     _money_axis(top, summary["average_compensation"])
-    top.legend(loc="upper left", frameon=False)
+    zero_based(top)
+    top.legend(loc="lower right", frameon=False)
     bottom.bar(x, summary["total_compensation"], 0.6, color="#6baed6", label="Total compensation (prorated)")
     _money_axis(bottom, summary["total_compensation"])
+    bottom.set_ylim(0, float(summary["total_compensation"].max() or 1) * 1.2)  # room for the legend
     bottom.legend(loc="upper left", frameon=False)
     _year_axis(bottom, years)
-    return _save(fig, out_dir, "pay")
+    return fig
 
 
-def participation_chart(summary: pd.DataFrame, buckets: pd.DataFrame, out_dir: Path) -> list[Path]:
+def participation_figure(summary: pd.DataFrame, buckets: pd.DataFrame) -> Figure:
     years = summary["simulation_year"].tolist()
     x = list(range(len(years)))
     fig, (top, bottom) = _new_figure(2, 6)
     top.plot(x, summary["participation_rate"], marker="o", color=COLORS["line"], label="Participation rate")
     top.set_title("Participation and deferral rates")
-    top.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=1))
+    top.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    top.set_ylim(0, 1)
     top.legend(loc="lower right", frameon=False)
     # Shares rather than counts: the distribution stays readable while headcount grows.
     counts = buckets.reindex(years, fill_value=0)
@@ -146,10 +158,10 @@ def participation_chart(summary: pd.DataFrame, buckets: pd.DataFrame, out_dir: P
     bottom.set_ylim(0, 1)
     bottom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, ncols=4, fontsize="small")
     _year_axis(bottom, years)
-    return _save(fig, out_dir, "participation")
+    return fig
 
 
-def employer_cost_chart(summary: pd.DataFrame, out_dir: Path) -> list[Path]:
+def employer_cost_figure(summary: pd.DataFrame) -> Figure:
     years = summary["simulation_year"].tolist()
     x = list(range(len(years)))
     fig, (ax,) = _new_figure(1, 4.5)
@@ -162,46 +174,76 @@ def employer_cost_chart(summary: pd.DataFrame, out_dir: Path) -> list[Path]:
     ax.axhline(0, color="#888888", linewidth=0.8)
     ax.set_title("Employer cost by type")
     _money_axis(ax, match + core)
+    zero_based(ax)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), frameon=False, ncols=4, fontsize="small")
     _year_axis(ax, years)
-    return _save(fig, out_dir, "employer_cost")
+    return fig
+
+
+def run_figures(run_dir: Path) -> dict[str, Figure]:
+    """The run charts by name: headcount, pay, participation, employer_cost."""
+    summary = read_summary(run_dir)
+    return {"headcount": headcount_figure(summary), "pay": pay_figure(summary),
+            "participation": participation_figure(summary, deferral_buckets(run_dir)),
+            "employer_cost": employer_cost_figure(summary)}
 
 
 def make_run_charts(run_dir: Path, out_dir: Path) -> list[Path]:
     """headcount, pay, participation and employer_cost charts, each as .png and .svg."""
-    run_dir, out_dir = Path(run_dir), Path(out_dir)
-    summary = read_summary(run_dir)
-    return [*headcount_chart(summary, out_dir), *pay_chart(summary, out_dir),
-            *participation_chart(summary, deferral_buckets(run_dir), out_dir),
-            *employer_cost_chart(summary, out_dir)]
+    out_dir = Path(out_dir)
+    return [path for stem, fig in run_figures(Path(run_dir)).items() for path in _save(fig, out_dir, stem)]
+
+
+def differs(summaries: dict[str, pd.DataFrame], metric: str) -> bool:
+    """Whether any scenario's values of a metric differ from another's in some year (relative 1e-9)."""
+    series = [frame.assign(simulation_year=frame["simulation_year"].astype(int)).set_index("simulation_year")[metric]
+              .astype(float).sort_index() for frame in summaries.values() if metric in frame.columns]
+    if len(series) < 2:
+        return False
+    for other in series[1:]:
+        a, b = pd.concat([series[0], other], axis=1).to_numpy().T
+        if (np.isnan(a) != np.isnan(b)).any():  # a year one scenario has and the other lacks
+            return True
+        if (np.abs(a - b) > 1e-9 * np.maximum(np.abs(a), 1.0)).any():  # NaN - NaN compares False
+            return True
+    return False
+
+
+def comparison_figure(summaries: dict[str, pd.DataFrame], metric: str) -> Figure:
+    """One line per scenario, the y-axis from zero."""
+    years = sorted({int(y) for frame in summaries.values() for y in frame["simulation_year"]})
+    position = {year: i for i, year in enumerate(years)}
+    fig, (ax,) = _new_figure(1, 4.2)
+    for i, (scenario, frame) in enumerate(summaries.items()):
+        if metric not in frame.columns:
+            continue
+        frame = frame.sort_values("simulation_year")
+        # Distinct dashes and markers: scenarios with equal values would otherwise hide each other.
+        ax.plot([position[int(y)] for y in frame["simulation_year"]], frame[metric],
+                color=PALETTE[i % len(PALETTE)], linestyle=LINESTYLES[i % len(LINESTYLES)],
+                marker=MARKERS[i % len(MARKERS)], linewidth=2.4 if i == 0 else 1.6, label=scenario)
+    ax.set_title(summary_metrics.label(metric))
+    if summary_metrics.unit(metric) == "rate":
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    elif summary_metrics.unit(metric) == "count":
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        _money_axis(ax, pd.concat([f[metric] for f in summaries.values() if metric in f.columns]))
+    zero_based(ax)
+    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    _year_axis(ax, years)
+    return fig
 
 
 def make_comparison_charts(summaries: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
-    """One chart per charted summary metric (fct_year_summary.yml meta `chart`), one line per scenario:
-    comparison_<metric>.png/.svg."""
+    """One chart per charted summary metric (fct_year_summary.yml meta `chart`) whose values differ between
+    the scenarios, one line per scenario: comparison_<metric>.png/.svg. Metrics equal in every scenario
+    get no chart (the comparison report lists them as unchanged)."""
     out_dir = Path(out_dir)
-    years = sorted({int(y) for frame in summaries.values() for y in frame["simulation_year"]})
-    position = {year: i for i, year in enumerate(years)}
+    out_dir.mkdir(parents=True, exist_ok=True)  # the rule's output directory, even when nothing differs
     paths: list[Path] = []
     for metric in summary_metrics.comparison_charts():
-        fig, (ax,) = _new_figure(1, 4.2)
-        for i, (scenario, frame) in enumerate(summaries.items()):
-            if metric not in frame.columns:
-                continue
-            frame = frame.sort_values("simulation_year")
-            # Distinct dashes and markers: scenarios with equal values would otherwise hide each other.
-            ax.plot([position[int(y)] for y in frame["simulation_year"]], frame[metric],
-                    color=PALETTE[i % len(PALETTE)], linestyle=LINESTYLES[i % len(LINESTYLES)],
-                    marker=MARKERS[i % len(MARKERS)], linewidth=2.4 if i == 0 else 1.6, label=scenario)
-        ax.set_title(summary_metrics.label(metric))
-        if summary_metrics.unit(metric) == "rate":
-            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=1))
-        elif summary_metrics.unit(metric) == "count":
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        else:
-            _money_axis(ax, pd.concat([f[metric] for f in summaries.values() if metric in f.columns]))
-        ax.legend(frameon=False, fontsize="small")
-        _year_axis(ax, years)
-        paths += _save(fig, out_dir, f"comparison_{metric}")
+        if differs(summaries, metric):
+            paths += _save(comparison_figure(summaries, metric), out_dir, f"comparison_{metric}")
     return paths

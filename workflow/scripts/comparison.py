@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 
 import pandas as pd
 
 import summary_metrics
+from charts import differs
 from simconfig import flatten
-from html_report import chart_figures, column_kind, format_value, html_page, html_table, key_value_table
+from html_report import (HEADLINE, chart_figures, column_kind, format_value, html_page, html_table,
+                         key_value_table, short_money, year_chunks)
 
 # metric -> how the "period" column sums the years up (fct_year_summary.yml meta `period`)
 METRICS = summary_metrics.comparison_periods()
@@ -85,14 +88,18 @@ def _row_format(metric: str, label: str) -> tuple[str, bool]:
 
 
 def metric_table_html(metric: str, table: pd.DataFrame) -> str:
-    headers = ["", *(str(c) for c in table.columns)]
-    rows, classes = [], []
-    for i, (label, values) in enumerate(table.iterrows()):
-        kind, signed = _row_format(metric, label)
-        rows.append([label, *(format_value(kind, v, signed) for v in values)])
-        classes.append("baseline" if i == 0 else ("variance" if label.startswith("variance") else ""))
-    return html_table(headers, rows, numeric=set(range(1, len(headers))), row_classes=classes,
-                      table_id=f"metric-{metric}")
+    """Rows baseline, scenario, variance, variance %; columns years and period, split into tables of at most
+    YEARS_PER_TABLE columns so that long runs fit the page (ids metric-<metric>, metric-<metric>-2, ...)."""
+    html = ""
+    for n, chunk in enumerate(year_chunks(list(table.columns))):
+        rows, classes = [], []
+        for i, (label, values) in enumerate(table[chunk].iterrows()):
+            kind, signed = _row_format(metric, label)
+            rows.append([label, *(format_value(kind, v, signed) for v in values)])
+            classes.append("baseline" if i == 0 else ("variance" if label.startswith("variance") else ""))
+        html += html_table(["", *(str(c) for c in chunk)], rows, numeric=set(range(1, len(chunk) + 1)),
+                           row_classes=classes, table_id=f"metric-{metric}" + (f"-{n + 1}" if n else ""))
+    return html
 
 
 def _config_value(value: object) -> str:
@@ -110,21 +117,82 @@ def differences_html(differences: list[dict]) -> str:
                       cell_class={0: "key", 1: "wrap", 3: "wrap"}, table_id="config-differences")
 
 
+def changed_metrics(summaries: dict[str, pd.DataFrame]) -> tuple[list[str], list[str]]:
+    """The compared metrics (METRICS) split into (those that differ between the scenarios in some year,
+    those equal in every year)."""
+    changed = [m for m in METRICS if differs(summaries, m)]
+    return changed, [m for m in METRICS if m not in changed]
+
+
+def _period_text(metric: str, value: float) -> str:
+    return short_money(value) if column_kind(metric) == "money" else format_value(column_kind(metric), value)
+
+
+def _change_text(metric: str, table: pd.DataFrame, scenario: str, baseline: str) -> str:
+    """'net employer cost $20.59M -> $28.13M (+36.6 %)' on the period values."""
+    base, other = table.at[baseline, PERIOD], table.at[scenario, PERIOD]
+    if column_kind(metric) == "rate":
+        change = format_value("points", other - base, signed=True)
+    else:
+        change = f"{(other - base) / base * 100:+.1f} %" if base else format_value(column_kind(metric), other - base,
+                                                                                   signed=True)
+    return (f"{summary_metrics.label(metric).lower()} {_period_text(metric, base)} → "
+            f"{_period_text(metric, other)} ({change})")
+
+
+def headline(summaries: dict[str, pd.DataFrame], baseline: str, tables: dict[str, pd.DataFrame],
+             unchanged: list[str]) -> str:
+    """One sentence per scenario: the headline metrics that differ (period values), then what is unchanged."""
+    years = sorted({int(y) for f in summaries.values() for y in f["simulation_year"]})
+    span = f"{years[0]}-{years[-1]}" if years else "no years"
+    sentences = []
+    for scenario in (s for s in summaries if s != baseline):
+        moved = [m for m in METRICS if m not in unchanged and differs({baseline: summaries[baseline],
+                                                                       scenario: summaries[scenario]}, m)]
+        main = [m for m in HEADLINE if m in moved] or moved[:3]
+        if not moved:
+            sentences.append(f"{scenario} gives the same results as {baseline} in every compared metric.")
+            continue
+        rest = len(moved) - len(main)
+        sentence = (f"{scenario} against {baseline} over {span}: "
+                    + "; ".join(_change_text(m, tables[m], scenario, baseline) for m in main)
+                    + (f"; {rest} other metric{'s' if rest > 1 else ''} differ{'' if rest > 1 else 's'}" if rest else ""))
+        sentences.append(sentence + ".")
+    if unchanged:
+        sentences.append("Unchanged: " + ", ".join(summary_metrics.label(m).lower() for m in unchanged) + ".")
+    return f'<p class="headline" id="headline">{"<br>".join(escape(s) for s in sentences)}</p>'
+
+
+def unchanged_html(unchanged: list[str], summaries: dict[str, pd.DataFrame], baseline: str,
+                   tables: dict[str, pd.DataFrame]) -> str:
+    if not unchanged:
+        return "<p>Every compared metric differs between the scenarios.</p>"
+    rows = [[summary_metrics.label(m), METRICS[m], format_value(column_kind(m), tables[m].at[baseline, PERIOD])]
+            for m in unchanged]
+    return ("<p>These metrics are the same in every scenario and every year, so they have no chart or table "
+            "of variances:</p>" + html_table(["Metric", "Period", "Value (every scenario)"], rows, numeric={2},
+                                             table_id="unchanged-metrics"))
+
+
 def render_comparison_report(summaries: dict[str, pd.DataFrame], baseline: str, differences: list[dict],
                              charts: list[Path], metadata: dict) -> str:
     tables = compare_summaries(summaries, baseline)
     others = [s for s in summaries if s != baseline]
+    changed, unchanged = changed_metrics(summaries)
     metric_html = '<div class="metric-grid">' + "".join(
         f"<div><h3>{summary_metrics.label(metric)} <small>(period: {METRICS[metric]})</small></h3>"
-        + metric_table_html(metric, table) + "</div>" for metric, table in tables.items()) + "</div>"
+        + metric_table_html(metric, tables[metric]) + "</div>" for metric in changed) + "</div>"
     sections = [
+        ("Summary", headline(summaries, baseline, tables, unchanged)),
         ("Configuration differences", "<p>What each scenario changes relative to the baseline "
          "(flattened config keys).</p>" + differences_html(differences)),
-        ("Charts", chart_figures(charts, COMPARISON_CAPTIONS)),
-        ("Metrics by year", "<p>variance = scenario - baseline (rates in percentage points); "
+        ("Charts", "<p>Only the metrics that differ between the scenarios are drawn.</p>"
+         + chart_figures(charts, COMPARISON_CAPTIONS)),
+        ("Metrics that differ, by year", "<p>variance = scenario - baseline (rates in percentage points); "
          "variance % is relative to the baseline (blank where the baseline is 0). Period: sum over the years "
          "for flows and money, mean for rates and averages, last year for the year-end headcount.</p>"
-         + metric_html),
+         + (metric_html if changed else "<p>None.</p>")),
+        ("Unchanged metrics", unchanged_html(unchanged, summaries, baseline, tables)),
         ("Run metadata", key_value_table(metadata, "run-metadata")),
     ]
     title = f"Scenario comparison: {', '.join(others) or 'no other scenario'} vs {baseline}"
@@ -135,7 +203,8 @@ def render_comparison_report(summaries: dict[str, pd.DataFrame], baseline: str, 
 
 def write_comparison_report(summaries: dict[str, pd.DataFrame], baseline: str, differences: list[dict],
                             charts: list[Path], metadata: dict, path: Path) -> Path:
-    """One self-contained HTML file: configuration differences, overlay charts, per-metric tables, metadata."""
+    """One self-contained HTML file: headline, configuration differences, overlay charts and per-metric
+    tables of the metrics that differ, the unchanged metrics, metadata."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_comparison_report(summaries, baseline, differences, charts, metadata), encoding="utf-8")

@@ -30,14 +30,20 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-se
 h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { border-bottom: 2px solid #1f3b73; padding-bottom: .2rem;
      margin-top: 2.2rem; font-size: 1.25rem; } h3 { font-size: 1.05rem; margin-top: 1.4rem; }
 .subtitle { color: #555; margin-top: 0; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; margin: .6rem 0; font-size: .88rem; }
-th, td { border: 1px solid #d0d7de; padding: .3rem .55rem; vertical-align: top; }
-th { background: #eef2f7; text-align: left; }
-td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; margin: .6rem 0; font-size: .86rem; }
+table.full { width: calc(100% - 1px); table-layout: fixed; }  /* 1px: the collapsed outer border */
+th, td { border: 1px solid #d0d7de; padding: .3rem .5rem; vertical-align: top; }
+th { background: #eef2f7; text-align: left; font-weight: 600; hyphens: auto; overflow-wrap: break-word; }
+th.num { text-align: right; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr:nth-child(even) td { background: #fafbfc; }
-td.key { font-family: ui-monospace, Menlo, Consolas, monospace; white-space: nowrap; }
-td.wrap { word-break: break-word; max-width: 60rem; }
+td.key { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .8rem; overflow-wrap: anywhere; }
+td.wrap { overflow-wrap: anywhere; }
+td.label { white-space: normal; }
+.breakdown-note { font-size: .9rem; color: #333; }
+.headline { font-size: 1.05rem; background: #f3f6fb; border-left: 4px solid #1f3b73; padding: .6rem .9rem; }
+.plan-design { font-size: 1.05rem; }
 tr.variance td { color: #444; } tr.baseline td { font-weight: 600; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 1.2rem; }
 .metric-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 0 1.5rem; }
@@ -47,7 +53,16 @@ figcaption { font-size: .85rem; color: #444; margin-top: .4rem; }
 .ok { color: #1a7f37; font-weight: 600; } .fail { color: #cf222e; font-weight: 600; }
 .note { background: #fff8c5; border: 1px solid #d4a72c; padding: .5rem .7rem; font-size: .88rem;
         word-break: break-word; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 10pt; }
+  table { font-size: 8pt; } td.key { font-size: 7.5pt; } th, td { padding: .15rem .25rem; }
+  .charts, .metric-grid { display: block; }
+  figure, tr, .headline { break-inside: avoid; }
+  h2 { break-after: avoid; }
+}
 """
+# Years per table of the key figures: more years are split into further tables so each fits the page.
+YEARS_PER_TABLE = 6
 
 
 def column_kind(column: str) -> str:
@@ -91,8 +106,9 @@ def text(value: object) -> str:
 
 def html_table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
                row_classes: list[str] | None = None, cell_class: dict[int, str] | None = None,
-               table_id: str | None = None) -> str:
-    """Rows are already-formatted text (escaped here); numeric = column positions aligned right."""
+               table_id: str | None = None, widths: list[str] | None = None) -> str:
+    """Rows are already-formatted text (escaped here); numeric = column positions aligned right;
+    widths (CSS widths per column) give a full-width table of fixed layout, whose cells wrap."""
     cell_class = cell_class or {}
 
     def cls(i: int) -> str:
@@ -106,14 +122,18 @@ def html_table(headers: list[str], rows: list[list[str]], numeric: set[int] = fr
         body.append(f"<tr{klass}>" + "".join(f"<td{cls(i)}>{escape(str(c))}</td>" for i, c in enumerate(row))
                     + "</tr>")
     ident = f' id="{escape(table_id)}"' if table_id else ""
-    return (f'<div class="scroll"><table{ident}><thead><tr>{head}</tr></thead>'
+    layout = ' class="full"' if widths else ""
+    columns = "<colgroup>" + "".join(f'<col style="width:{escape(w)}">' for w in widths) + "</colgroup>" \
+        if widths else ""
+    return (f'<div class="scroll"><table{ident}{layout}>{columns}<thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def key_value_table(values: dict, table_id: str | None = None) -> str:
     rows = [[str(k), "null" if v is None else (json.dumps(v, default=str) if isinstance(v, (dict, list, tuple))
                                                  else str(v))] for k, v in values.items()]
-    return html_table(["key", "value"], rows, cell_class={0: "key", 1: "wrap"}, table_id=table_id)
+    return html_table(["Key", "Value"], rows, cell_class={0: "key", 1: "wrap"}, table_id=table_id,
+                      widths=["32%", "68%"])
 
 
 def chart_figures(charts: list[Path], captions: dict[str, str]) -> str:
@@ -144,14 +164,167 @@ def html_page(title: str, subtitle: str, sections: list[tuple[str, str]]) -> str
             f'<h1>{escape(title)}</h1><p class="subtitle">{escape(subtitle)}</p>{body}</body></html>\n')
 
 
+# Derived per-head figures of the key-figure table: name -> (label, numerator, divisor).
+PER_HEAD = {
+    "cost_per_participant": ("Net employer cost per participant", "net_employer_cost", "participating_eligible_actives"),
+    "cost_per_employee": ("Net employer cost per employee", "net_employer_cost", "end_headcount"),
+}
+# The five numbers of the headline, first year against last.
+HEADLINE = ("end_headcount", "participation_rate", "average_deferral_rate", "net_employer_cost",
+            "employer_cost_share_of_payroll")
+
+
+def with_per_head(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary with the PER_HEAD columns (blank where the divisor is 0)."""
+    summary = summary.copy()
+    for name, (_, numerator, divisor) in PER_HEAD.items():
+        if numerator in summary.columns and divisor in summary.columns:
+            summary[name] = summary[numerator] / summary[divisor].where(summary[divisor] > 0)
+    return summary
+
+
+def metric_label(column: str) -> str:
+    return PER_HEAD[column][0] if column in PER_HEAD else summary_metrics.label(column)
+
+
+def metric_unit(column: str) -> str:
+    return "money" if column in PER_HEAD else column_kind(column)
+
+
+def year_chunks(years: list, size: int = YEARS_PER_TABLE) -> list[list]:
+    return [years[i:i + size] for i in range(0, len(years), size)] or [[]]
+
+
+def transposed_tables(frame: pd.DataFrame, columns: list[str], table_id: str) -> str:
+    """Metrics as rows and years as columns, split into tables of at most YEARS_PER_TABLE years."""
+    frame = frame.set_index("simulation_year")
+    html = ""
+    for i, chunk in enumerate(year_chunks(frame.index.tolist())):
+        rows = [[metric_label(c), *(format_value(metric_unit(c), frame.at[y, c]) for y in chunk)] for c in columns]
+        ident = table_id if i == 0 else f"{table_id}-{i + 1}"
+        html += html_table(["", *(str(y) for y in chunk)], rows, numeric=set(range(1, len(chunk) + 1)),
+                           cell_class={0: "label"}, table_id=ident)
+    return html
+
+
 def key_figures(summary: pd.DataFrame) -> str:
+    summary = with_per_head(summary)
     html = ""
     for name in KEY_FIGURE_GROUPS:
-        columns = [c for c in summary_metrics.group(name) if c in summary.columns]
-        rows = [[format_value(column_kind(c), r[c]) for c in columns] for r in summary.to_dict("records")]
-        html += f"<h3>{name.capitalize()}</h3>" + html_table(
-            [summary_metrics.label(c) for c in columns], rows, numeric=set(range(len(columns))),
-            table_id=f"summary-{name}")
+        columns = [c for c in summary_metrics.group(name) if c in summary.columns and c != "simulation_year"]
+        if name == "plan":
+            columns += [c for c in PER_HEAD if c in summary.columns]
+        html += f"<h3>{name.capitalize()}</h3>" + transposed_tables(summary, columns, f"summary-{name}")
+    per_head = ", ".join(f"{label.lower()} = {summary_metrics.label(n).lower()} / "
+                         f"{summary_metrics.label(d).lower()}" for label, n, d in PER_HEAD.values())
+    return html + f"<p>{escape(per_head.capitalize())} (year-end).</p>"
+
+
+def short_money(value: float) -> str:
+    """$7.39M, $544k, $950."""
+    if _missing(value):
+        return "–"
+    for scale, suffix, decimals in ((1e9, "bn", 2), (1e6, "M", 2), (1e3, "k", 0)):
+        if abs(value) >= scale:
+            return f"{'-' if value < 0 else ''}${abs(value) / scale:,.{decimals}f}{suffix}"
+    return format_value("money", value)
+
+
+def _level(kind: str, value: float) -> str:
+    return short_money(value) if kind == "money" else format_value(kind, value)
+
+
+def movement(column: str, first: float, last: float) -> str:
+    """'net employer cost rises from $6.34M to $7.39M (+16.6 %)'; rates move in percentage points."""
+    kind = column_kind(column)
+    name = summary_metrics.label(column).lower()
+    if _missing(first) or _missing(last):
+        return f"{name}: {_level(kind, last)}"
+    if abs(last - first) <= 1e-12 * max(1.0, abs(first)):
+        return f"{name} stays at {_level(kind, last)}"
+    verb = "rises" if last > first else "falls"
+    change = (format_value("points", last - first, signed=True) if kind == "rate" else
+              f"{(last - first) / first * 100:+.1f} %" if first else "")
+    return f"{name} {verb} from {_level(kind, first)} to {_level(kind, last)}" + (f" ({change})" if change else "")
+
+
+def headline(summary: pd.DataFrame) -> str:
+    """The five numbers that matter, first year against last (or the one year)."""
+    columns = [c for c in HEADLINE if c in summary.columns]
+    if summary.empty or not columns:
+        return "<p>No simulated years.</p>"
+    first, last = summary.iloc[0], summary.iloc[-1]
+    start, end = int(first["simulation_year"]), int(last["simulation_year"])
+    if start == end:
+        parts = [f"{summary_metrics.label(c).lower()} {_level(column_kind(c), last[c])}" for c in columns]
+        sentence = f"In {end}: " + "; ".join(parts) + "."
+    else:
+        parts = [movement(c, float(first[c]), float(last[c])) for c in columns]
+        sentence = f"From {start} to {end}, " + "; ".join(parts) + "."
+    return f'<p class="headline" id="headline">{escape(sentence[0].upper() + sentence[1:])}</p>'
+
+
+def plan_design(config: dict) -> str:
+    import report_plan_text
+
+    formula = (config.get("employer_match", {}).get("formulas") or {}).get(
+        config.get("employer_match", {}).get("active_formula"), {})
+    name = formula.get("name") or config.get("employer_match", {}).get("active_formula")
+    html = f'<p class="plan-design" id="plan-design">{escape(report_plan_text.plan_design_sentence(config))}</p>'
+    if name:
+        html += f"<p>Match formula in force: {text(name)} (<code>employer_match.active_formula</code>).</p>"
+    return html
+
+
+def breakdowns_html(run_dir: Path) -> str:
+    """Participation, deferral and employer cost of the last year's year-end actives by band."""
+    import report_breakdowns
+
+    tables = report_breakdowns.breakdowns(run_dir)
+    years = sorted({int(y) for t in tables.values() for y in t["simulation_year"]})
+    if not years:
+        return "<p>No snapshots found.</p>"
+    year = years[-1]
+    columns = list(report_breakdowns.COLUMNS)
+    html = (f"<p>Year-end actives of {year} (every year is in the workbook). Participation rate = participating / "
+            "eligible; the average deferral rate is over participants; employer cost = match + core of these "
+            "employees (money of the year's leavers is in no band); per employee = per year-end active.</p>")
+    for banding, table in tables.items():
+        # Totals in $k/$M so that nine columns fit a printed page; per-head costs in dollars.
+        rows = [[r["band"], *(short_money(r[c]) if c in ("employee_deferrals", "employer_cost") else
+                              format_value(report_breakdowns.COLUMNS[c][1], r[c]) for c in columns)]
+                for r in table[table["simulation_year"] == year].to_dict("records")]
+        title = report_breakdowns.title(banding)
+        headers = [title, *(report_breakdowns.SHORT_LABELS[c] for c in columns)]
+        html += f"<h3>By {escape(title[0].lower() + title[1:])}</h3>" + html_table(
+            headers, rows, numeric=set(range(1, len(headers))), cell_class={0: "label"},
+            table_id=f"breakdown-{banding}", widths=["16%", *(["%.2f%%" % (84 / len(columns))] * len(columns))])
+    return html
+
+
+UNIT_NAMES = {"%": "percent", "$": "dollars", "x": "multiplier", "days": "days", "years": "years", "hours": "hours"}
+
+
+def assumptions_html(config: dict) -> str:
+    """The config by key, one table per section, values in their units, with each key's description."""
+    import report_assumptions
+
+    rows = report_assumptions.assumptions(config)
+    if not rows:
+        return "<p>None given.</p>"
+    html = ("<p>Every key of the scenario's simulation config (defaults filled in), with its value in its unit "
+            "and what it means; percentages are shares of pay or probabilities.</p>")
+    sections: dict[str, list] = {}
+    for row in rows:
+        sections.setdefault(row.key.split(".")[0], []).append(row)
+    for section, items in sections.items():
+        body = [[r.key, r.text(), r.description] for r in items]
+        html += f"<h3><code>{escape(section)}</code></h3>" + html_table(
+            ["Key", "Value", "Description"], body, cell_class={0: "key", 1: "wrap", 2: "wrap"},
+            table_id=f"assumptions-{section}", widths=["34%", "22%", "44%"])
+    others = report_assumptions.other_formulas(config)
+    if others:
+        html += (f"<p>Match formulas defined but not in force (not shown): {text(', '.join(others))}.</p>")
     return html
 
 
@@ -178,6 +351,13 @@ def census_notes(run_dir: Path) -> str:
         html += "<p>The rejected rows, with their reasons, are in <code>census/census_rejects.csv</code>.</p>"
     else:
         html += "<p>No census row was rejected.</p>"
+    sources = report.get("column_sources") or {}
+    renamed = {field: header for field, header in sources.items() if header != field}
+    if renamed:  # the headers read for fields under another name (recognised or mapped by census_columns)
+        html += "<h3>Census headers used</h3>" + html_table(
+            ["field", "header in the file"], [[f, h] for f, h in renamed.items()])
+    elif sources:
+        html += "<p>Every census field was read from the header of its own name.</p>"
     if report.get("ignored_columns"):
         html += f"<p>Ignored census columns: {text(', '.join(map(str, report['ignored_columns'])))}</p>"
     return html
@@ -213,9 +393,6 @@ def quality_gates(run_dir: Path) -> str:
 
 
 def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, config: dict) -> str:
-    from simconfig import flatten
-
-    assumptions = flatten(config)
     run_dir = Path(run_dir)
     summary = pd.read_csv(run_dir / "summary.csv").sort_values("simulation_year")
     first = summary.iloc[0] if len(summary) else {}
@@ -225,9 +402,12 @@ def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, config:
     subtitle = (f"Simulation years {years[0]}-{years[-1]}" if years else "No simulated years") + \
         f" · plan design {first.get('plan_design_id', '?')}"
     sections = [
+        ("Summary", headline(summary)),
+        ("Plan design", plan_design(config)),
         ("Key figures", key_figures(summary)),
         ("Charts", chart_figures(charts, CAPTIONS)),
-        ("Assumptions", key_value_table(assumptions, "assumptions") if assumptions else "<p>None given.</p>"),
+        ("By age, tenure, pay and HCE status", breakdowns_html(run_dir)),
+        ("Assumptions", assumptions_html(config)),
         ("Data quality", "<h3>Census</h3>" + census_notes(run_dir) + "<h3>Configuration keys without effect</h3>"
          + unmodelled_keys_note(run_dir) + "<h3>Quality gates (dbt tests) per year</h3>" + quality_gates(run_dir)),
         ("Run metadata", key_value_table(metadata, "run-metadata")),
@@ -236,7 +416,8 @@ def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, config:
 
 
 def write_run_report(run_dir: Path, charts: list[Path], metadata: dict, config: dict, path: Path) -> Path:
-    """One self-contained HTML file: key figures, charts, assumptions, data-quality notes, run metadata."""
+    """One self-contained HTML file: headline, plan design, key figures, charts, breakdowns by band,
+    assumptions by config key, data-quality notes, run metadata."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_run_report(run_dir, charts, metadata, config), encoding="utf-8")

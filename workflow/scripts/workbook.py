@@ -1,4 +1,5 @@
-"""Excel workbook of a run: summary table, event counts by year and type, run metadata."""
+"""Excel workbook of a run: summary, breakdowns by band, event counts by year and type, assumptions
+by config key and run metadata, with readable headers and number formats."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+import report_assumptions
+import report_breakdowns
+import summary_metrics
+
 ALL_CATEGORIES = "(all)"  # event_category label of an event type's subtotal row
+# Excel number formats by unit (fct_year_summary.yml meta `unit`, report_breakdowns.COLUMNS).
+NUMBER_FORMATS = {"count": "#,##0", "money": "$#,##0", "rate": "0.00%", "year": "0", "days": "#,##0",
+                  "years": "0.##", "hours": "#,##0", "multiplier": "0.00"}
+ASSUMPTION_FORMATS = {"%": "0.00%", "$": "$#,##0", "days": "#,##0", "years": "0.##", "hours": "#,##0",
+                      "x": "0.00"}
 
 
 def event_counts(run_dir: Path) -> pd.DataFrame:
@@ -48,31 +58,90 @@ def _cell(value: object) -> object:
 
 
 def metadata_frame(metadata: dict) -> pd.DataFrame:
-    return pd.DataFrame({"key": [str(k) for k in metadata], "value": [_cell(v) for v in metadata.values()]})
+    return pd.DataFrame({"Key": [str(k) for k in metadata], "Value": [_cell(v) for v in metadata.values()]})
 
 
-def _fit_columns(sheet, frame: pd.DataFrame) -> None:
+def summary_sheet(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The summary with its labels as headers, and the unit of each header."""
+    units = {summary_metrics.label(c): summary_metrics.unit(c) for c in summary.columns}
+    return summary.rename(columns=summary_metrics.label), units
+
+
+def breakdowns_sheet(run_dir: Path) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every year's breakdowns stacked: Year, Breakdown, Band, then the breakdown columns."""
+    frames = []
+    for banding, table in report_breakdowns.breakdowns(run_dir).items():
+        frames.append(table.assign(breakdown=report_breakdowns.title(banding)))
+    columns = {"simulation_year": ("Year", "year"), "breakdown": ("Breakdown", "text"), "band": ("Band", "text"),
+               **report_breakdowns.COLUMNS, "employer_match": ("Employer match", "money"),
+               "employer_core": ("Employer core", "money")}
+    stacked = pd.concat(frames, ignore_index=True)[list(columns)] if frames else pd.DataFrame(columns=list(columns))
+    return stacked.rename(columns={c: label for c, (label, _) in columns.items()}), \
+        {label: unit for label, unit in columns.values()}
+
+
+def events_sheet(run_dir: Path) -> pd.DataFrame:
+    return event_counts(run_dir).rename(columns={"event_type": "Event type", "event_category": "Event category",
+                                                 "total": "Total"})
+
+
+def assumptions_sheet(config: dict) -> tuple[pd.DataFrame, list[str]]:
+    """Key, Value (a number in its unit's format where it is one), Unit, Description; and each row's format."""
+    rows, formats = [], []
+    for item in report_assumptions.assumptions(config):
+        value = item.value
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        rows.append({"Key": item.key, "Value": value if number else (item.text() if not isinstance(value, str)
+                                                                    else value),
+                     "Unit": report_assumptions.UNITS.get(item.unit, ""), "Description": item.description})
+        formats.append(ASSUMPTION_FORMATS.get(item.unit, "General") if number else "General")
+    return pd.DataFrame(rows, columns=["Key", "Value", "Unit", "Description"]), formats
+
+
+def _fit_columns(sheet, frame: pd.DataFrame, limit: int = 80) -> None:
     for i, column in enumerate(frame.columns):
         width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
-        sheet.column_dimensions[sheet.cell(row=1, column=i + 1).column_letter].width = min(width + 2, 80)
+        sheet.column_dimensions[sheet.cell(row=1, column=i + 1).column_letter].width = min(max(width, 8) + 2, limit)
     sheet.freeze_panes = "A2"
 
 
+def _format_columns(sheet, frame: pd.DataFrame, units: dict[str, str]) -> None:
+    for i, column in enumerate(frame.columns):
+        number_format = NUMBER_FORMATS.get(units.get(str(column), ""))
+        if number_format:
+            for (cell,) in sheet.iter_rows(min_row=2, max_row=len(frame) + 1, min_col=i + 1, max_col=i + 1):
+                cell.number_format = number_format
+
+
 def write_workbook(run_dir: Path, metadata: dict, config: dict, path: Path) -> Path:
-    """Sheets: summary (summary.csv as is), events_by_type, assumptions (the config by key),
-    metadata (key/value in the given order)."""
-    from simconfig import flatten
+    """Sheets: Summary (a row per year, labelled columns), Breakdowns (age, tenure, pay band, HCE status per
+    year), Events by type, Assumptions (the config by key, with units), Metadata (in the given order)."""
+    from openpyxl.styles import Alignment, Font
 
     run_dir, path = Path(run_dir), Path(path)
+    summary, summary_units = summary_sheet(pd.read_csv(run_dir / "summary.csv"))
+    breakdowns, breakdown_units = breakdowns_sheet(run_dir)
+    events = events_sheet(run_dir)
+    assumptions, assumption_formats = assumptions_sheet(config)
     sheets = {
-        "summary": pd.read_csv(run_dir / "summary.csv"),
-        "events_by_type": event_counts(run_dir),
-        "assumptions": metadata_frame(flatten(config)),
-        "metadata": metadata_frame(metadata),
+        "Summary": (summary, summary_units),
+        "Breakdowns": (breakdowns, breakdown_units),
+        "Events by type": (events, {str(c): "count" for c in events.columns[2:]}),
+        "Assumptions": (assumptions, {}),
+        "Metadata": (metadata_frame(metadata), {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
+        for name, (frame, units) in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
-            _fit_columns(writer.sheets[name], frame)
+            sheet = writer.sheets[name]
+            _fit_columns(sheet, frame, limit=60 if name == "Assumptions" else 80)
+            _format_columns(sheet, frame, units)
+            for cell in sheet[1]:
+                cell.font = Font(bold=True)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet = writer.sheets["Assumptions"]
+        for row, number_format in enumerate(assumption_formats, start=2):
+            sheet.cell(row=row, column=2).number_format = number_format
+            sheet.cell(row=row, column=4).alignment = Alignment(wrap_text=True, vertical="top")
     return path
