@@ -42,8 +42,8 @@
 
   {%- set partitions_query -%}
     select table_name from duckdb_tables()
-    where database_name = '{{ this.database }}' and schema_name = '{{ partition_schema }}'
-      and regexp_full_match(table_name, '{{ this.identifier }}_[0-9]+')
+    where database_name = {{ sql_string(this.database) }} and schema_name = {{ sql_string(partition_schema) }}
+      and regexp_full_match(table_name, {{ sql_string(this.identifier ~ '_[0-9]+') }})
     order by table_name
   {%- endset -%}
   {%- set partitions = run_query(partitions_query).columns[0].values() -%}

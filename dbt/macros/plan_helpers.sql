@@ -1,13 +1,13 @@
 {# A CASE mapping a segment expression through a {segment: value} var. #}
 {% macro map_lookup(mapping, key_expr, default_expr='null') -%}
 case {{ key_expr }}
-  {%- for key, value in mapping.items() %} when '{{ key }}' then {{ value }}{% endfor %}
+  {%- for key, value in mapping.items() %} when {{ sql_string(key) }} then {{ value }}{% endfor %}
   else {{ default_expr }} end
 {%- endmacro %}
 
 {# A date literal from a "YYYY-MM-DD" var, or null. #}
 {% macro date_or_null(value) -%}
-{%- if value -%} date '{{ value }}' {%- else -%} cast(null as date) {%- endif -%}
+{%- if value -%} date {{ sql_string(value) }} {%- else -%} cast(null as date) {%- endif -%}
 {%- endmacro %}
 
 {# The deferral rate that earns the full match (where enrollees "snap" to): computed from the

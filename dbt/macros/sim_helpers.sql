@@ -1,3 +1,9 @@
+{# The one way a text value reaches SQL: a quoted literal with its quotes doubled, so no config
+   or census text can end the literal (tests/test_sql_safety.py fails on any other quoted Jinja expression). #}
+{% macro sql_string(value) -%}
+'{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
 {# A date inside a year from an "MM-DD" string. #}
 {% macro month_day_date(year_expr, mm_dd) -%}
 make_date(cast({{ year_expr }} as integer), {{ mm_dd.split('-')[0] | int }}, {{ mm_dd.split('-')[1] | int }})

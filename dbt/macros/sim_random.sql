@@ -4,7 +4,7 @@
   results never depend on row order, threads or the engine's own hash.
 #}
 {% macro sim_random(stream, key, year) -%}
-(cast('0x' || substr(md5(concat_ws('|', '{{ var("random_seed") }}', '{{ stream }}', cast({{ key }} as varchar), cast({{ year }} as varchar))), 1, 13) as bigint) / 4503599627370496.0)
+(cast('0x' || substr(md5(concat_ws('|', {{ sql_string(var("random_seed")) }}, {{ sql_string(stream) }}, cast({{ key }} as varchar), cast({{ year }} as varchar))), 1, 13) as bigint) / 4503599627370496.0)
 {%- endmacro %}
 
 {# Efraimidis-Spirakis key: the k largest keys are a weighted sample without replacement. #}

@@ -76,8 +76,8 @@ vested as (
 )
 
 select
-    '{{ var("scenario_id") }}' as scenario_id,
-    '{{ var("plan_design_id") }}' as plan_design_id,
+    {{ sql_string(var("scenario_id")) }} as scenario_id,
+    {{ sql_string(var("plan_design_id")) }} as plan_design_id,
     employee_id,
     cast(simulation_year as integer) as simulation_year,
     employment_status,

@@ -72,8 +72,8 @@ pay as (
 )
 
 select
-    '{{ var("scenario_id") }}' as scenario_id,
-    '{{ var("plan_design_id") }}' as plan_design_id,
+    {{ sql_string(var("scenario_id")) }} as scenario_id,
+    {{ sql_string(var("plan_design_id")) }} as plan_design_id,
     cast({{ var("random_seed") }} as bigint) as random_seed,
     cast(context.simulation_year as integer) as simulation_year,
     needs.start_headcount,

@@ -55,8 +55,10 @@ def _month_day(value: str) -> str:
     if not _MMDD.match(value):
         raise ValueError('must be a month-day string like "07-01"')
     try:
-        datetime.date(2000, int(value[:2]), int(value[3:]))  # a leap year: 02-29 is allowed
+        datetime.date(2001, int(value[:2]), int(value[3:]))
     except ValueError:
+        if value == "02-29":  # the date falls in every simulated year, and most have no Feb 29
+            raise ValueError('"02-29" is not a day of most years; use "02-28" or "03-01"') from None
         raise ValueError("is not a day of the year") from None
     return value
 

@@ -7,16 +7,25 @@ import datetime
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simconfig import peer_schema
 from simconfig.loader import ConfigError, LoadedConfig, _describe, load
 
 NAME = r"^[A-Za-z0-9_.-]+$"
+LABEL = re.compile(r"^[A-Za-z0-9 _.-]{1,100}$")
+
+
+def _label(value: str) -> str:
+    """Ids stamped on output rows: a strict alphabet, so the value reads the same in every output."""
+    if not LABEL.match(value):
+        raise ValueError("may contain only letters, digits, spaces and the characters _ . - (1 to 100 of them)")
+    return value
 
 
 class RunSettings(BaseModel):
@@ -31,7 +40,9 @@ class RunSettings(BaseModel):
     run: Annotated[str, Field(pattern=NAME)] = Field(
         "default", description="Name of the run: results go to <results_dir>/<run>/. A run whose census, simulation "
         "config or years differ from what that directory holds goes to <run>-2, <run>-3, ... (make runs lists them).")
-    plan_design_id: str = Field("default", description="Plan design identifier stamped on every output row.")
+    plan_design_id: Annotated[str, AfterValidator(_label)] = Field(
+        "default", description="Plan design identifier stamped on every output row (letters, digits, spaces "
+        "and _ . -).")
     scenarios: Annotated[list[Annotated[str, Field(pattern=NAME)]], Field(min_length=1)] = Field(
         default_factory=lambda: ["baseline"], description="Scenario names; each overlays "
         "config/scenarios/<name>.yaml on the simulation config.")

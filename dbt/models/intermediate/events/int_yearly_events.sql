@@ -168,11 +168,11 @@ sequenced as (
 )
 
 select
-    'EVT_' || substr(md5(concat_ws('|', '{{ var("scenario_id") }}', '{{ var("plan_design_id") }}',
+    'EVT_' || substr(md5(concat_ws('|', {{ sql_string(var("scenario_id")) }}, {{ sql_string(var("plan_design_id")) }},
         sequenced.employee_id, sequenced.simulation_year, sequenced.event_type, sequenced.effective_date)), 1, 24)
         as event_id,
-    '{{ var("scenario_id") }}' as scenario_id,
-    '{{ var("plan_design_id") }}' as plan_design_id,
+    {{ sql_string(var("scenario_id")) }} as scenario_id,
+    {{ sql_string(var("plan_design_id")) }} as plan_design_id,
     sequenced.employee_id,
     cast(sequenced.simulation_year as integer) as simulation_year,
     sequenced.event_type,
