@@ -19,6 +19,7 @@ EMPLOYEE ?=
 RUN ?=
 EXTRA ?=
 VERBOSE ?=
+CONFIRM ?=
 
 comma := ,
 space := $(subst ,, )
@@ -32,10 +33,11 @@ SMK_CONFIG := $(strip \
   $(if $(CONFIG),simulation_config=$(abspath $(CONFIG))) \
   $(if $(SCENARIOS),scenarios=[$(subst $(space),$(comma),$(strip $(SCENARIOS)))]) \
   $(if $(SEEDS),seeds=[$(subst $(space),$(comma),$(strip $(SEEDS)))]) \
-  $(if $(RUN),run=$(RUN)))
+  $(if $(RUN),run=$(RUN)) \
+  $(if $(CONFIRM),confirm_large_run=true))
 SMK_ARGS := --cores $(CORES) $(if $(SMK_CONFIG),--config $(SMK_CONFIG)) $(EXTRA)
 
-.PHONY: simulate test test-fast lint bench dryrun clean env timeline report config-docs runs sql
+.PHONY: simulate test test-fast fuzz lint bench dryrun clean env timeline report config-docs runs sql
 
 env: $(VENV)/.installed
 
@@ -62,6 +64,11 @@ test: env
 # Unit tests and one small run (under 2 minutes): the tests not marked slow.
 test-fast: env
 	$(BIN)/python -m pytest -q -m "not slow" tests
+
+# The long profile of the config and census fuzz suite (make test runs 250 cases per property).
+FUZZ_EXAMPLES ?= 5000
+fuzz: env
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -s tests/test_fuzz.py
 
 # Files exported from the config model (workflow/scripts/simconfig): the dbt vars block of
 # dbt/dbt_project.yml, the JSON schemas in workflow/schemas/ and docs/configuration.md.

@@ -49,7 +49,7 @@ def results_dir(workdir: Path, run: str = "default") -> Path:
 
 
 def read_parquets(paths: list[Path]) -> pd.DataFrame:
-    listed = ", ".join(f"'{p}'" for p in paths)
+    listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
     return duckdb.sql(f"select * from read_parquet([{listed}])").df()
 
 

@@ -616,3 +616,72 @@ def test_long_runs_fit_the_page(browser, summaries: dict[str, pd.DataFrame], tmp
     seen = open_offline(browser, path)
     assert seen["rows"]["metric-net_employer_cost"] == 4 and seen["rows"]["metric-net_employer_cost-3"] == 4
     assert "metric-net_employer_cost-4" not in seen["rows"]  # 12 years + period: 6 + 6 + 1 columns
+
+
+# ---------------------------------------------------------------- hostile input, end to end
+
+HOSTILE = "<script>window.__ran = 1</script>\"onerror=\"window.__ran = 2"
+
+
+@pytest.fixture(scope="session")
+def hostile_run(tmp_path_factory) -> Run:
+    """A census whose ids and an extra header carry markup (one id spans two lines), written with a
+    byte-order mark and CRLF line ends, Excel serial birth dates on some rows, in a directory, file
+    and config path with spaces, quotes and non-ASCII letters; one year with reports, whose quality
+    gates (the year's dbt tests) must pass."""
+    work = new_workdir(tmp_path_factory.mktemp("hostile") / "wörk dir's \"q\"")
+    census_path = work / "census for 'Ünïcode' \"plan\".csv"
+    headers = ["Employee ID", "Date of Birth", "Hire Date", "Annual Salary", HOSTILE]
+    lines = [",".join('"' + h.replace('"', '""') + '"' for h in headers)]
+    for i in range(200):
+        employee = f"{HOSTILE} {i}" if i % 10 == 0 else "E\n" + str(i) if i == 7 else f"E{i:04d}"
+        birth = str(25_000 + 37 * i) if i % 3 == 0 else f"{1 + i % 12:02d}/{1 + i % 28:02d}/{1965 + i % 35}"
+        lines.append(",".join('"' + v.replace('"', '""') + '"' for v in
+                              [employee, birth, "03/01/2012", f"${50_000 + 313 * i:,}.00",
+                               "<img src=x onerror=alert(1)>"]))
+    census_path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    config = work / "config" / "my config's ü.yaml"
+    config.write_text((work / "config" / "simulation_config.yaml").read_text())
+    return simulate(work, size=200, end=2025, reports=True,
+                    extra={"census": str(census_path), "simulation_config": str(config)})
+
+
+def test_paths_with_spaces_quotes_and_non_ascii_work_end_to_end(hostile_run: Run):
+    assert (hostile_run.run_dir / "report" / "report.html").exists()
+    events = hostile_run.events()
+    assert events.employee_id.str.startswith(HOSTILE).sum() > 0  # ids kept as given, in the data
+    report = json.loads((hostile_run.run_dir / "census" / "census_report.json").read_text())
+    assert report["rows_rejected"] == 0 and HOSTILE in report["ignored_columns"]
+    assert report["column_sources"]["employee_id"] == "Employee ID"  # the byte-order mark is not in the header
+    assert (events.employee_id == "E\n7").any()
+    summary = json.loads(hostile_run.year_file(2025, "summary.json").read_text())
+    assert summary["quality_gates"] and all(g["status"] == "pass" for g in summary["quality_gates"])
+
+
+def test_markup_from_the_census_is_text_in_the_report_and_workbook(browser, hostile_run: Run):
+    html = hostile_run.run_dir / "report" / "report.html"
+    assert "<script>window.__ran" not in html.read_text()  # escaped in the file
+    page = browser.new_page(viewport={"width": SCREEN_WIDTH, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.goto(html.as_uri(), wait_until="load")
+    assert page.evaluate("window.__ran") is None  # no script ran
+    assert HOSTILE in page.inner_text("body")       # shown as text
+    assert page.eval_on_selector_all("img[onerror], [onerror]", "els => els.length") == 0
+    page.close()
+    assert problems == []
+    metadata = pd.read_excel(hostile_run.run_dir / "report" / "workbook.xlsx", sheet_name="Metadata")
+    assert metadata.Value.astype(str).str.contains("census for 'Ünïcode' \"plan\".csv", regex=False).any()
+
+
+def test_workbook_text_is_never_a_formula(report_run: Run, tmp_path: Path):
+    import openpyxl
+
+    config = simconfig.validate({}).model.model_dump(mode="json")
+    path = workbook.write_workbook(report_run.run_dir, {**METADATA, "census_file": "=HYPERLINK(\"http://x\")"},
+                                   config, tmp_path / "w.xlsx")
+    sheet = openpyxl.load_workbook(path)["Metadata"]
+    cells = [c for row in sheet.iter_rows() for c in row if str(c.value).startswith("=HYPERLINK")]
+    assert cells and all(c.data_type == "s" for c in cells)

@@ -16,6 +16,8 @@ import run_workflow
 import runs
 import sql_shell
 from conftest import REPO, new_workdir, results_dir, snakemake, write_census
+import simconfig
+from simconfig import run_size, run_settings
 from simconfig.run_settings import RUN_INPUTS_FILE, choose_run_dir
 
 RECOGNISED_HEADERS = ["Employee ID", "Date of Birth", "Hire Date", "Annual Salary"]
@@ -199,3 +201,24 @@ def test_runs_lists_nothing_before_a_run(tmp_path: Path):
     assert runs.format_runs([]) == "no runs yet: make simulate"
     with pytest.raises(SystemExit, match="no runs in"):
         runs.pick_run(tmp_path, None)
+
+
+def test_a_run_far_beyond_the_machine_is_refused_before_any_job_unless_confirmed():
+    with pytest.raises(simconfig.ConfigError, match=r"50,000,000 employees x 5 years .* confirm_large_run"):
+        run_settings.plan_run({"census_size": 50_000_000, "results_dir": "/nonexistent"}, REPO)
+    assert run_settings.plan_run({"census_size": 50_000_000, "confirm_large_run": True,
+                                  "results_dir": "/nonexistent"}, REPO).settings.census_size == 50_000_000
+    # the measured benchmark is inside the limits, with the figures it was measured at
+    size = run_size.estimate(100_000, 2025, 2029, 0.03, 1)
+    assert run_size.too_large(size, memory_mb=24 * 1024) is None
+    assert abs(size.peak_mb - 1046) < 60 and 20 < size.seconds < 60
+    assert "memory" in run_size.too_large(run_size.estimate(3_000_000, 2025, 2029, 0.03, 1), memory_mb=8 * 1024)
+    assert "hours" in run_size.too_large(run_size.estimate(200_000, 2025, 2200, 0.03, 1), memory_mb=10**9)
+
+
+def test_census_rows_are_counted_or_estimated_closely(tmp_path: Path):
+    csv = write_census(tmp_path / "c.csv", RECOGNISED_HEADERS, rows=30_000)
+    assert abs(run_size.census_rows(csv) - 30_000) < 30_000 * 0.02
+    assert run_size.census_rows(write_census(tmp_path / "small.csv", RECOGNISED_HEADERS, rows=7)) == 7
+    duckdb.sql(f"copy (select * from read_csv('{csv}')) to '{tmp_path / 'c.parquet'}' (format parquet)")
+    assert run_size.census_rows(tmp_path / "c.parquet") == 30_000

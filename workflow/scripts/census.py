@@ -75,6 +75,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 MIN_AGE, MAX_AGE = 14, 100
+FIRST_YEAR, LAST_YEAR = 1850, 2200  # of any census date: wider than any working life, inside the date types
 MAX_HOURS_PER_WEEK = 80.0
 _BOOL_COLUMNS = ("active", "auto_escalation_opt_out", "eligibility_override")
 _BOOL_WORDS = {
@@ -83,6 +84,13 @@ _BOOL_WORDS = {
 }
 # "$1,234,567.89": commas only in strict thousands groups, so "1,5" is never read as 15.
 _THOUSANDS = r"\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+
+
+def job_levels() -> list[int]:
+    """The model's job levels: the census may give one of them."""
+    from simconfig.segments import read_seed
+
+    return sorted(int(row["level_id"]) for row in read_seed("config_job_levels"))
 
 
 class CensusError(ValueError):
@@ -141,7 +149,10 @@ def read_raw(path: str | Path) -> pd.DataFrame:
                 f"{path}: unsupported census format; use .csv, .csv.gz, .parquet, .xlsx or .xls"
             )
     except duckdb.Error as exc:
-        raise CensusError(f"{path}: could not read the census: {exc}") from exc
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CensusError(f"{path}: could not read the census ({first}); it must be a CSV file in UTF-8 with one "
+                          "header row, a comma, semicolon, tab or | between fields and \" around fields that "
+                          "contain them") from exc
     df.columns = [str(c).strip() for c in df.columns]
     return df.astype("str")
 
@@ -306,6 +317,9 @@ def validate(
             flag(~present[col], f"missing {col}")
         flag(present[col] & dates[col].isna(), f"unparseable {col}",
              lambda m, col=col: f"unparseable {col} " + q(col, m))
+        year = dates[col].dt.year
+        flag((year < FIRST_YEAR) | (year > LAST_YEAR), f"{col} outside {FIRST_YEAR}-{LAST_YEAR}",
+             lambda m, col=col: f"{col} " + q(col, m) + f" is outside the years {FIRST_YEAR}-{LAST_YEAR}")
     birth, hire, term = (dates[c] for c in ("employee_birth_date", "employee_hire_date", "employee_termination_date"))
     flag(hire > as_of_ts, "employee_hire_date after the as-of date",
          lambda m: "employee_hire_date " + q("employee_hire_date", m) + f" is after the as-of date {as_of}")
@@ -317,7 +331,8 @@ def validate(
          + " is before employee_birth_date " + q("employee_birth_date", m))
     age = _age_on(birth, as_of)
     flag((age < MIN_AGE) | (age > MAX_AGE), f"age outside {MIN_AGE}-{MAX_AGE}",
-         lambda m: "age " + age[m].astype(int).astype(str) + f" on {as_of} is outside {MIN_AGE}-{MAX_AGE}")
+         lambda m: "employee_birth_date " + q("employee_birth_date", m) + " gives age "
+         + age[m].astype(int).astype(str) + f" on {as_of}, outside {MIN_AGE}-{MAX_AGE}")
 
     # compensation
     comp = _parse_numbers(text["employee_gross_compensation"])
@@ -327,10 +342,11 @@ def validate(
     flag(comp <= 0, "non-positive employee_gross_compensation",
          lambda m: "non-positive employee_gross_compensation " + text["employee_gross_compensation"][m])
 
-    # level_id: whole number >= 1
+    # level_id: one of the model's job levels (dbt/seeds/config_job_levels.csv)
     level = _parse_numbers(text["level_id"])
-    flag(present["level_id"] & ~((level >= 1) & (level == np.floor(level))), "invalid level_id",
-         lambda m: "level_id " + q("level_id", m) + " is not a whole number >= 1")
+    levels = job_levels()
+    flag(present["level_id"] & ~level.isin(levels), "invalid level_id",
+         lambda m: "level_id " + q("level_id", m) + f" is not one of the job levels {min(levels)}-{max(levels)}")
 
     # deferral rate: '7.5' and '7.5%' are percents, '0.075' a fraction
     rate_text = text["employee_deferral_rate"]

@@ -18,11 +18,13 @@ SHOWN = re.compile(r"^(\[.+\] year \d{4}:|census .+ rows accepted|note: |ERROR: 
 RESULTS = re.compile(r"results in (\S+)")
 
 
-def account(lines: list[str], returncode: int, log: Path) -> list[str]:
+def account(lines: list[str], returncode: int, log: Path, argv: tuple[str, ...] = ()) -> list[str]:
     """The closing lines: where the results are, or the errors and where the full log is."""
     if returncode == 0:
         if any("Nothing to be done" in line for line in lines):
             return [f"Nothing to do: the results are up to date (full log: {log})"]
+        if "--dry-run" in argv or "-n" in argv:
+            return [f"Dry run: nothing was run (the jobs it would run are in the full log: {log})"]
         steps = next((m.group(1) for line in lines if (m := re.search(r"(\d+) of \d+ steps \(100%\) done", line))), "0")
         where = next((m.group(1) for line in lines if (m := RESULTS.search(line))), "results/")
         return [f"Done: {steps} steps; results in {where} (full log: {log})"]
@@ -47,7 +49,7 @@ def main(argv: list[str]) -> int:
             in_note = line.startswith("note: ") or (in_note and line.startswith("  "))
             if in_note or SHOWN.match(line):
                 print(line, flush=True)
-    for line in account(lines, process.returncode, log):
+    for line in account(lines, process.returncode, log, tuple(argv)):
         print(line, flush=True)
     return process.returncode
 

@@ -57,6 +57,15 @@ def _cell(value: object) -> object:
     return json.dumps(value, default=str)
 
 
+def _text_not_formulas(sheet) -> None:
+    """openpyxl takes any text starting with '=' for a formula: a census file name or config text such
+    as '=HYPERLINK(...)' must stay text (no formula injection)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def metadata_frame(metadata: dict) -> pd.DataFrame:
     return pd.DataFrame({"Key": [str(k) for k in metadata], "Value": [_cell(v) for v in metadata.values()]})
 
@@ -135,6 +144,7 @@ def write_workbook(run_dir: Path, metadata: dict, config: dict, path: Path) -> P
         for name, (frame, units) in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
+            _text_not_formulas(sheet)
             _fit_columns(sheet, frame, limit=60 if name == "Assumptions" else 80)
             _format_columns(sheet, frame, units)
             for cell in sheet[1]:

@@ -155,7 +155,7 @@ class _Walk:
         names = _field_names(model)
         clean, seen = {}, {}
         for raw_key, value in node.items():
-            name = str(raw_key)
+            name = printable(str(raw_key))
             where = f"{path}.{name}" if path else name
             field_name = names.get(name)
             if field_name is None:
@@ -181,7 +181,7 @@ class _Walk:
         origin = typing.get_origin(annotation)
         if origin is dict and isinstance(value, dict):
             item = typing.get_args(annotation)[1]
-            return {k: self.value(item, v, f"{path}.{k}") for k, v in value.items()}
+            return {k: self.value(item, v, f"{path}.{printable(str(k))}") for k, v in value.items()}
         if origin is list and isinstance(value, list):
             item = typing.get_args(annotation)[0]
             return [self.value(item, v, f"{path}[{i}]") for i, v in enumerate(value)]
@@ -216,6 +216,12 @@ def _all_key_paths() -> tuple[str, ...]:
     return tuple(paths)
 
 
+def printable(text: str) -> str:
+    """A key as a message can show it: control characters (a newline, a carriage return) escaped,
+    so every problem stays on one line."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 def _unknown_key_message(where: str, name: str, names: dict[str, str], parent: str) -> str:
     suggestion = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
     if suggestion:
@@ -242,7 +248,7 @@ def _join(parts: tuple) -> str:
         elif str(part).startswith("["):
             path += str(part)
         elif part != "":
-            path += f".{part}" if path else str(part)
+            path += f".{printable(str(part))}" if path else printable(str(part))
     return path
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from simconfig import peer_schema
+from simconfig import peer_schema, run_size
 from simconfig.loader import ConfigError, LoadedConfig, _describe, load
 
 NAME = r"^[A-Za-z0-9_.-]+$"
@@ -71,6 +71,8 @@ class RunSettings(BaseModel):
     dbt_threads: int = Field(1, ge=1, description="Threads dbt uses inside one build.")
     strict_config: bool = Field(False, description="Treat keys of the peer's schema that have no effect here as "
                                 "errors instead of listing them in a notice.")
+    confirm_large_run: bool = Field(False, description="Run even when the estimate of memory or time is beyond "
+                                    "this machine (simconfig/run_size.py; make simulate CONFIRM=1).")
 
     @field_validator("seeds")
     @classmethod
@@ -177,10 +179,30 @@ def plan_run(raw: dict[str, Any], repo: Path) -> RunPlan:
         seeds = tuple(range(seed, seed + settings.seed_count))
     else:
         seeds = (seed,)
+    check_size(settings, repo, start, end, simulation.target_growth_rate, len(settings.scenarios) * len(seeds))
     inputs = run_inputs(settings, simulation_config, start, end, repo)
     return RunPlan(settings=settings, run_dir=choose_run_dir(Path(settings.results_dir), settings.run, inputs),
                    inputs=inputs, simulation_config=simulation_config, scenarios=scenarios, overlays=overlays,
                    baseline=baseline, start_year=start, end_year=end, seeds=seeds)
+
+
+def check_size(settings: RunSettings, repo: Path, start: int, end: int, growth: float, runs: int) -> None:
+    """Stop before any job when the run would not fit the machine, unless confirmed."""
+    if settings.confirm_large_run:
+        return
+    if settings.census:
+        path = resolve_path(settings.census, repo)
+        if not path.is_file():
+            return  # the census step says so, naming the file
+        employees = run_size.census_rows(path)
+    else:
+        employees = settings.census_size
+    size = run_size.estimate(employees, start, end, growth, runs)
+    reason = run_size.too_large(size)
+    if reason:
+        raise ConfigError(f"this run looks too large for this machine: {size.describe()}, {reason}. Make it smaller "
+                          "(census_size, start_year/end_year) or confirm it: make simulate CONFIRM=1 "
+                          "(run setting confirm_large_run: true)")
 
 
 RUN_INPUTS_FILE = "run_inputs.json"
