@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 
 README = REPO / "README.md"
 PLANNED_ONLY = re.compile(r"^make simulate .*(START|CENSUS|CONFIG|SEED|SCENARIOS|SEEDS|RUN)=")
-NOT_RUN_HERE = {"make test", "make test-fast", "make fuzz", "make bench"}  # the suite itself; the long fuzz, the benchmark (minutes)
+# the suite itself, the long fuzz profile and the benchmark: minutes each
+NOT_RUN_HERE = {"make test", "make test-fast", "make fuzz", "make bench"}
 
 
 def fenced_blocks(text: str, language: str) -> list[str]:
