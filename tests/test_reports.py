@@ -685,3 +685,14 @@ def test_workbook_text_is_never_a_formula(report_run: Run, tmp_path: Path):
     sheet = openpyxl.load_workbook(path)["Metadata"]
     cells = [c for row in sheet.iter_rows() for c in row if str(c.value).startswith("=HYPERLINK")]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_config_differences_are_shown_in_their_units():
+    rows = [{"key": "employer_match.formulas.rich.max_match_percentage", "baseline_value": 0.04,
+             "scenario": "rich", "scenario_value": 0.06},
+            {"key": "employer_match.formulas.rich.tiers", "baseline_value": comparison.NOT_SET, "scenario": "rich",
+             "scenario_value": [{"employee_min": 0.0, "employee_max": 0.06, "match_rate": 1.0}]}]
+    html = comparison.differences_html(rows)
+    assert ">4 %</td>" in html and ">6 %</td>" in html
+    assert "employee_min 0 %, employee_max 6 %, match_rate 100 %" in html
+    assert "[{" not in html and "{&quot;" not in html  # no JSON

@@ -1,12 +1,12 @@
 """Scenario comparison: per-metric variance tables, configuration differences, HTML report and CSV."""
 from __future__ import annotations
 
-import json
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 
+import report_assumptions
 import summary_metrics
 from charts import differs
 from simconfig import flatten
@@ -102,16 +102,18 @@ def metric_table_html(metric: str, table: pd.DataFrame) -> str:
     return html
 
 
-def _config_value(value: object) -> str:
+def _config_value(key: str, value: object) -> str:
+    """As the run report's assumptions show it: in the key's unit (6 %, $1,000, 3 years)."""
     if isinstance(value, str) and value == NOT_SET:
         return NOT_SET
-    return json.dumps(value, default=str)
+    return report_assumptions.assumption(key, value).text()
 
 
 def differences_html(differences: list[dict]) -> str:
     if not differences:
         return "<p>The scenarios use the same configuration.</p>"
-    rows = [[d["key"], _config_value(d["baseline_value"]), d["scenario"], _config_value(d["scenario_value"])]
+    rows = [[d["key"], _config_value(d["key"], d["baseline_value"]), d["scenario"],
+             _config_value(d["key"], d["scenario_value"])]
             for d in differences]
     return html_table(["key", "baseline value", "scenario", "scenario value"], rows,
                       cell_class={0: "key", 1: "wrap", 3: "wrap"}, table_id="config-differences")

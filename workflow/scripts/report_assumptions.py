@@ -139,32 +139,30 @@ def format_value(value: object, unit: str, item_units: dict[str, str] | None = N
     return str(value)
 
 
+def assumption(dotted: str, value: object) -> Assumption:
+    """One config key with its unit, meaning and text (lists of tiers written out with their units)."""
+    path = dotted.split(".")
+    found = _field(SimulationConfig, path)
+    if found is None:
+        return Assumption(dotted, value, "", "")
+    name, bare, metadata, description = found
+    unit = unit_of(name, bare, metadata, description)
+    item_model = _list_item_model(SimulationConfig, path) if isinstance(value, list) else None
+    if item_model is None:
+        return Assumption(dotted, value, unit, description)
+    item_units = {}
+    for field_name, field in item_model.model_fields.items():
+        item_bare, item_meta = _parts(field.annotation)
+        item_units[field_name] = unit_of(field_name, item_bare, list(field.metadata) + item_meta,
+                                         field.description or "")
+    return Assumption(dotted, value, unit, description, format_value(value, unit, item_units))
+
+
 def assumptions(config: dict) -> list[Assumption]:
     """Every leaf key of the config (formulas other than the active one left out), in config order."""
-    match = config.get("employer_match", {})
-    active = match.get("active_formula")
-    rows = []
-    for dotted, value in flatten(config).items():
-        path = dotted.split(".")
-        if path[:2] == ["employer_match", "formulas"] and len(path) > 2 and path[2] != active:
-            continue
-        found = _field(SimulationConfig, path)
-        if found is None:
-            rows.append(Assumption(dotted, value, "", ""))
-            continue
-        name, bare, metadata, description = found
-        unit = unit_of(name, bare, metadata, description)
-        item_model = _list_item_model(SimulationConfig, path) if isinstance(value, list) else None
-        if item_model is not None:
-            item_units = {}
-            for field_name, field in item_model.model_fields.items():
-                item_bare, item_meta = _parts(field.annotation)
-                item_units[field_name] = unit_of(field_name, item_bare, list(field.metadata) + item_meta,
-                                                 field.description or "")
-            rows.append(Assumption(dotted, value, unit, description, format_value(value, unit, item_units)))
-            continue
-        rows.append(Assumption(dotted, value, unit, description))
-    return rows
+    active = config.get("employer_match", {}).get("active_formula")
+    return [assumption(dotted, value) for dotted, value in flatten(config).items()
+            if not (dotted.startswith("employer_match.formulas.") and dotted.split(".")[2] != active)]
 
 
 def other_formulas(config: dict) -> list[str]:
