@@ -13,6 +13,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+import sim_io
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CLUSTER_SCRIPTS = REPO / "tests" / "cluster"
@@ -49,7 +51,7 @@ def results_dir(workdir: Path, run: str = "default") -> Path:
 
 
 def read_parquets(paths: list[Path]) -> pd.DataFrame:
-    listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+    listed = ", ".join(sim_io.sql_literal(p) for p in paths)
     return duckdb.sql(f"select * from read_parquet([{listed}])").df()
 
 

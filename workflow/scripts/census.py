@@ -18,6 +18,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+import sim_io
+
 REQUIRED_COLUMNS = (
     "employee_id",
     "employee_birth_date",
@@ -120,10 +122,6 @@ class CensusReport:
 
 
 # ---------------------------------------------------------------- reading
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def read_raw(path: str | Path) -> pd.DataFrame:
@@ -441,7 +439,7 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
     select = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in CLEAN_SQL_TYPES.items())
     with duckdb.connect() as con:
         con.register("census_frame", df)
-        con.execute(f"copy (select {select} from census_frame) to {_sql_string(str(path))} (format parquet)")
+        con.execute(f"copy (select {select} from census_frame) to {sim_io.sql_literal(path)} (format parquet)")
 
 
 def validate_census(path: str | Path, clean_path: str | Path, rejects_path: str | Path, as_of: dt.date,
