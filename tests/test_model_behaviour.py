@@ -61,7 +61,7 @@ def test_census_rejects_are_written_and_the_run_continues(tmp_path):
     report = json.loads((run.run_dir / "census" / "census_report.json").read_text())
     assert report["rows_accepted"] == 300
     with run.db() as con:
-        assert con.execute("select count(*) from int_baseline_workforce").fetchall()[0][0] == 300
+        assert con.execute("select count(*) from int_baseline_workforce where account_status = 'active'").fetchall()[0][0] == 300
 
 
 def test_census_without_hire_date_fails_naming_the_column(tmp_path):

@@ -20,7 +20,8 @@ def _round_half_away(x: float) -> int:
 def test_year_end_actives_hit_the_growth_target_exactly(three_year_run):
     snapshots = three_year_run.snapshots()
     start = duckdb.sql(
-        f"select count(*) from read_parquet('{three_year_run.run_dir / 'baseline_state.parquet'}')").fetchall()[0][0]
+        f"select count(*) from read_parquet('{three_year_run.run_dir / 'baseline_state.parquet'}') "
+        "where account_status = 'active'").fetchall()[0][0]
     growth = _growth(three_year_run)
     for year in three_year_run.years:
         actives = int((snapshots.query("simulation_year == @year").employment_status == "active").sum())

@@ -1,6 +1,7 @@
 {{ config(tags=["year"]) }}
 
--- An employee is terminated at most once and never appears again afterwards.
+-- An employee is terminated at most once and never appears again afterwards, except as a
+-- former employee whose balance stays in the plan (deferred_vested).
 with snapshot as (
     select * from {{ ref('fct_workforce_snapshot') }}
 ),
@@ -16,3 +17,4 @@ select snapshot.employee_id, snapshot.simulation_year
 from snapshot
 join first_termination using (employee_id)
 where snapshot.simulation_year > first_termination.termination_year
+  and snapshot.employment_status <> 'deferred_vested'

@@ -13,7 +13,7 @@ previous_end as (
 ),
 
 baseline as (
-    select count(*) as headcount from {{ ref('int_baseline_workforce') }}
+    select count(*) as headcount from {{ ref('int_baseline_workforce') }} where account_status = 'active'
 ),
 
 expected as (

@@ -80,6 +80,12 @@ def previous_year_state(wildcards):
     return f"{run_dir(wildcards)}/years/{year - 1}/state.parquet"
 
 
+def previous_year_summary(wildcards):
+    """Year Y-1's summary (its forfeiture account carries over), none for the first year."""
+    year = int(wildcards.year)
+    return [] if year == PLAN.start_year else [f"{run_dir(wildcards)}/years/{year - 1}/summary.json"]
+
+
 def year_summaries(wildcards):
     return [f"{run_dir(wildcards)}/years/{year}/summary.json" for year in PLAN.years]
 

@@ -30,6 +30,7 @@ rule foundation:
 rule simulate_year:
     input:
         state=previous_year_state,
+        previous_summary=previous_year_summary,
         foundation=f"{RESULTS}/{{scenario}}/seed_{{seed}}/foundation.json",
         dbt=dbt_project_files(),
     output:

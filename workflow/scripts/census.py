@@ -35,7 +35,13 @@ OPTIONAL_COLUMNS = (
     "scheduled_hours_per_week",
     "auto_escalation_opt_out",
     "eligibility_override",
+    *(f"balance_{source}" for source in ("pre_tax", "roth", "after_tax", "match", "core", "rollover")),
+    "loan_balance",
+    "vesting_service_years",
 )
+# Account balances by source on the census date (dollars, zero when the column is absent).
+BALANCE_COLUMNS = tuple(c for c in OPTIONAL_COLUMNS if c.startswith("balance_")) + ("loan_balance",)
+MAX_VESTING_SERVICE_YEARS = 80.0
 
 # Column order and SQL type of the clean census (what stg_census reads).
 CLEAN_SQL_TYPES: dict[str, str] = {
@@ -51,6 +57,8 @@ CLEAN_SQL_TYPES: dict[str, str] = {
     "scheduled_hours_per_week": "DOUBLE",
     "auto_escalation_opt_out": "BOOLEAN",
     "eligibility_override": "BOOLEAN",
+    **{c: "DOUBLE" for c in BALANCE_COLUMNS},
+    "vesting_service_years": "DOUBLE",
 }
 
 # Common spellings of each census field in HR exports, matched after normalising case,
@@ -74,6 +82,15 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
                                  "hours week"),
     "auto_escalation_opt_out": ("escalation opt out", "auto escalation opt out", "auto increase opt out"),
     "eligibility_override": ("plan eligible", "eligible", "eligibility"),
+    "balance_pre_tax": ("pre tax balance", "pretax balance", "before tax balance", "deferral balance",
+                        "elective deferral balance"),
+    "balance_roth": ("roth balance", "roth deferral balance"),
+    "balance_after_tax": ("after tax balance", "aftertax balance"),
+    "balance_match": ("match balance", "employer match balance", "matching balance"),
+    "balance_core": ("core balance", "nonelective balance", "non elective balance", "profit sharing balance"),
+    "balance_rollover": ("rollover balance", "rollover in balance"),
+    "loan_balance": ("outstanding loan balance", "loan outstanding", "loan principal"),
+    "vesting_service_years": ("vesting service", "vesting years", "years of vesting service", "vesting service years"),
 }
 
 MIN_AGE, MAX_AGE = 14, 100
@@ -112,11 +129,13 @@ class CensusReport:
     # rate: the model lets them defer nothing (exclusion wins), so the rate is not used
     rows_excluded_with_deferral_rate: int = 0
     ignored_columns: tuple[str, ...] = field(default=())  # columns the model does not read
+    balance_columns: tuple[str, ...] = field(default=())  # balance columns the census gives (else balances start at 0)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["reject_reasons"] = dict(self.reject_reasons)
         d["ignored_columns"] = list(self.ignored_columns)
+        d["balance_columns"] = list(self.balance_columns)
         d["column_sources"] = dict(self.column_sources)
         return d
 
@@ -366,6 +385,20 @@ def validate(
     flag((hours <= 0) | (hours > MAX_HOURS_PER_WEEK), f"scheduled_hours_per_week outside {limits}",
          lambda m: "scheduled_hours_per_week " + q("scheduled_hours_per_week", m) + f" is outside {limits}")
 
+    # balances: dollars, not negative; vesting service in years
+    amounts: dict[str, pd.Series] = {}
+    for col in BALANCE_COLUMNS:
+        amounts[col] = _parse_numbers(text[col])
+        flag(present[col] & amounts[col].isna(), f"{col} not a number",
+             lambda m, col=col: f"{col} is not a number " + q(col, m))
+        flag(amounts[col] < 0, f"negative {col}", lambda m, col=col: f"negative {col} " + q(col, m))
+    vesting = _parse_numbers(text["vesting_service_years"])
+    vesting_limits = f"0-{MAX_VESTING_SERVICE_YEARS:g}"
+    flag(present["vesting_service_years"] & vesting.isna(), "vesting_service_years not a number",
+         lambda m: "vesting_service_years is not a number " + q("vesting_service_years", m))
+    flag((vesting < 0) | (vesting > MAX_VESTING_SERVICE_YEARS), f"vesting_service_years outside {vesting_limits}",
+         lambda m: "vesting_service_years " + q("vesting_service_years", m) + f" is outside {vesting_limits}")
+
     # booleans
     bools: dict[str, pd.Series] = {}
     for col in _BOOL_COLUMNS:
@@ -395,6 +428,8 @@ def validate(
         "scheduled_hours_per_week": hours[ok],
         "auto_escalation_opt_out": bools["auto_escalation_opt_out"][ok],
         "eligibility_override": bools["eligibility_override"][ok],
+        **{col: amounts[col][ok] for col in BALANCE_COLUMNS},
+        "vesting_service_years": vesting[ok],
     }).reset_index(drop=True)
 
     not_active = bools["active"][ok].eq(False).fillna(False) | (term[ok] <= as_of_ts)
@@ -409,6 +444,7 @@ def validate(
         rows_excluded_with_deferral_rate=int((bools["eligibility_override"][ok].eq(False).fillna(False)
                                               & rate[ok].gt(0).fillna(False)).sum()),
         ignored_columns=ignored,
+        balance_columns=tuple(c for c in BALANCE_COLUMNS if c in raw.columns),
     )
     return clean, _rejects_frame(raw, reasons), report
 
@@ -433,7 +469,7 @@ def _rejects_frame(raw: pd.DataFrame, reasons: pd.Series) -> pd.DataFrame:
 
 
 def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
-    """Write the 12 census columns with fixed Parquet types, using DuckDB (no pyarrow needed)."""
+    """Write the census columns with fixed Parquet types, using DuckDB (no pyarrow needed)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     select = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in CLEAN_SQL_TYPES.items())

@@ -36,7 +36,8 @@ def run_foundation(
         con.execute(
             f"create or replace table sim_input.census as select * from read_parquet({sim_io.sql_literal(census_path)})")
         # placeholders so the year models compile before any year has run
-        con.execute("create or replace table sim_input.year_context as select null::integer as simulation_year where false")
+        con.execute("create or replace table sim_input.year_context as select null::integer as simulation_year, "
+                    "null::double as forfeiture_account_opening where false")
     finally:
         con.close()
 

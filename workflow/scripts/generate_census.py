@@ -32,6 +32,13 @@ PART_TIME_SHARE, PART_TIME_HOURS, FULL_TIME_HOURS = 0.05, 20.0, 40.0
 OPT_OUT_SHARE = 0.03
 OVERRIDE_FALSE_SHARE = 0.01
 DAYS_PER_YEAR = 365.25
+# Balances: years of saving at today's rate and pay, grown at this yearly return.
+BALANCE_RETURN = 0.05
+MATCH_RATE, MATCH_CAP = 0.5, 0.06          # the match that built the employer balance
+DEFERRAL_LIMIT = 23_500.0                   # the 2025 402(g) limit, on each year's deferrals
+ROTH_USER_SHARE, ROTH_PART = 0.15, 0.4     # share of savers with Roth money, and its part of their deferrals
+ROLLOVER_SHARE, ROLLOVER_MEDIAN = 0.10, 30_000.0
+LOAN_SHARE, LOAN_MEDIAN = 0.12, 8_000.0
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -63,6 +70,11 @@ def generate_census(size: int, seed: int, as_of: dt.date) -> pd.DataFrame:
     part_time = rng.random(n) < PART_TIME_SHARE
     opt_out = rng.random(n) < OPT_OUT_SHARE
     override_false = rng.random(n) < OVERRIDE_FALSE_SHARE
+    # balance draws come after all others, so the columns above do not depend on them
+    balance_noise = rng.lognormal(0.0, 0.35, n)
+    roth_user = rng.random(n) < ROTH_USER_SHARE
+    rollover_amount = np.where(rng.random(n) < ROLLOVER_SHARE, ROLLOVER_MEDIAN * rng.lognormal(0.0, 0.8, n), 0.0)
+    loan_u, loan_size = rng.random(n), rng.lognormal(0.0, 0.6, n)
 
     # Pay: lognormal around the band's geometric mid, +-2 sd spanning the band, clipped inside it.
     lo = np.array([b[0] for b in LEVEL_BANDS], dtype=float)[level]
@@ -113,6 +125,17 @@ def generate_census(size: int, seed: int, as_of: dt.date) -> pd.DataFrame:
     enroll_end = np.where(terminated, term, as_of_day)
     enroll = np.where(participates, np.minimum(hire + enroll_delay, enroll_end), np.datetime64("NaT", "D"))
 
+    # Balances of years of saving at today's rate and pay (the years since enrolling), grown at
+    # BALANCE_RETURN: sum over t < years of (1 + r)^t = ((1 + r)^years - 1) / r.
+    saving_years = np.where(participates, np.maximum((enroll_end - np.where(participates, enroll, enroll_end))
+                                                     .astype("int64") / DAYS_PER_YEAR, 0.0), 0.0)
+    growth = ((1 + BALANCE_RETURN) ** saving_years - 1) / BALANCE_RETURN * balance_noise
+    deferred = np.minimum(rate * pay, DEFERRAL_LIMIT) * growth
+    roth = np.where(roth_user, deferred * ROTH_PART, 0.0)
+    match = MATCH_RATE * np.minimum(rate, MATCH_CAP) * pay * growth
+    loan = np.where(participates & (loan_u < LOAN_SHARE),
+                    np.minimum(LOAN_MEDIAN * loan_size, 0.5 * (deferred - roth)), 0.0)
+
     width = max(6, len(str(n)))
     ids = "EMP_" + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)
     return pd.DataFrame({
@@ -128,6 +151,14 @@ def generate_census(size: int, seed: int, as_of: dt.date) -> pd.DataFrame:
         "scheduled_hours_per_week": np.where(part_time, PART_TIME_HOURS, FULL_TIME_HOURS),
         "auto_escalation_opt_out": pd.array(opt_out, dtype="boolean"),
         "eligibility_override": pd.array(np.where(override_false, False, None), dtype="boolean"),
+        "balance_pre_tax": np.round(deferred - roth, 2),
+        "balance_roth": np.round(roth, 2),
+        "balance_after_tax": np.zeros(n),
+        "balance_match": np.round(match, 2),
+        "balance_core": np.zeros(n),
+        "balance_rollover": np.round(rollover_amount, 2),
+        "loan_balance": np.round(loan, 2),
+        "vesting_service_years": np.full(n, np.nan),  # vesting service = years since hire
     })
 
 

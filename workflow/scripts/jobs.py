@@ -123,6 +123,7 @@ def simulate_year(input, output, params, log) -> None:
     summary = step.run_year(
         year=int(params.year),
         prev_state_path=Path(input.state).resolve(),
+        prev_summary_path=Path(input.previous_summary[0]) if input.previous_summary else None,
         duckdb_path=Path(params.duckdb).resolve(),
         events_path=Path(output.events),
         snapshot_path=Path(output.snapshot),

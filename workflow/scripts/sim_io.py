@@ -59,6 +59,10 @@ def copy_to_parquet(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> i
     return rows
 
 
+def read_json(path: Path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
 def write_json(data: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")

@@ -1,4 +1,4 @@
-"""One simulated year: load the previous year's state, run the year's dbt build (its
+"""One simulated year: load the previous year's state (and forfeiture account), run the year's dbt build (its
 tests are the quality gates), and export events, snapshot, state and a summary."""
 from __future__ import annotations
 
@@ -24,13 +24,17 @@ def run_year(
     log: sim_io.JobLog,
     threads: int = 1,
     quality_gates: bool = True,
+    prev_summary_path: Path | None = None,
 ) -> dict:
     started = time.perf_counter()
+    # the forfeiture account carries over from the previous year's summary (0 before the first year)
+    opening = sim_io.read_json(prev_summary_path)["forfeiture_account_closing"] if prev_summary_path else 0.0
     con = sim_io.connect(duckdb_path, log=log)
     try:
         con.execute(f"create or replace table sim_input.prev_state as "
                     f"select * from read_parquet({sim_io.sql_literal(prev_state_path)})")
-        con.execute(f"create or replace table sim_input.year_context as select {int(year)}::integer as simulation_year")
+        con.execute(f"create or replace table sim_input.year_context as select {int(year)}::integer as simulation_year, "
+                    f"{float(opening)!r}::double as forfeiture_account_opening")
     finally:
         con.close()
     loaded = time.perf_counter()

@@ -1,7 +1,8 @@
 -- One row per employee and year as of Dec 31: everyone active on Jan 1 plus this
 -- year's hires, with this year's events applied: status, pay (year-end annual rate and
 -- pay actually earned), plan eligibility and enrollment, deferrals, employer money,
--- limits, HCE, vesting and forfeitures.
+-- limits, HCE, vesting and forfeitures, account balances and retirement readiness; and
+-- every former employee whose vested balance is still in the plan (deferred_vested).
 with context as (
     select * from {{ ref('stg_year_context') }}
 ),
@@ -37,15 +38,28 @@ event_summary as (
     group by employee_id
 ),
 
-balances as (
+accounts as (
+    select * exclude (scenario_id, plan_design_id, simulation_year, employment_status)
+    from {{ ref('fct_account_balances') }}
+    where simulation_year = (select simulation_year from context)
+),
+
+social_security as (
+    -- the year's bend points and wage base: published, else the last published grown by
+    -- social_security_wage_growth (the SSA indexes them by the national average wage)
     select
-        population.employee_id,
-        population.match_balance + coalesce(employer.match_amount, 0) as match_balance_end,
-        population.core_balance + coalesce(employer.core_amount, 0) as core_balance_end,
-        {{ step_lookup(var('vesting_match_schedule'), 'population.current_tenure', 'years', 'vested_pct') }} as vested_pct_match,
-        {{ step_lookup(var('vesting_core_schedule'), 'population.current_tenure', 'years', 'vested_pct') }} as vested_pct_core
-    from population
-    left join employer using (employee_id)
+        bend_point_1 * pow(1 + {{ var('social_security_wage_growth') }}, grown) as bend_point_1,
+        bend_point_2 * pow(1 + {{ var('social_security_wage_growth') }}, grown) as bend_point_2,
+        wage_base * pow(1 + {{ var('social_security_wage_growth') }}, grown) as wage_base
+    from (
+        select published.*, greatest(context.simulation_year - published.year, 0) as grown
+        from {{ ref('config_social_security') }} as published
+        cross join context
+        where published.year <= greatest(context.simulation_year,
+                                         (select min(year) from {{ ref('config_social_security') }}))
+        order by published.year desc
+        limit 1
+    )
 ),
 
 joined as (
@@ -54,7 +68,7 @@ joined as (
         deferrals.* exclude (employee_id, simulation_year, current_age, current_tenure, is_plan_eligible, eligibility_date,
                              eligibility_route),
         employer.* exclude (employee_id, simulation_year, annual_additions_limit),
-        balances.* exclude (employee_id),
+        accounts.* exclude (employee_id),
         event_summary.promoted_level_id,
         event_summary.promotions,
         event_summary.raises,
@@ -62,18 +76,39 @@ joined as (
     from population
     left join deferrals using (employee_id)
     left join employer using (employee_id)
-    left join balances using (employee_id)
+    left join accounts using (employee_id)
     left join event_summary using (employee_id)
     left join lookback_limits on population.simulation_year = lookback_limits.simulation_year
 ),
 
-vested as (
+readiness as (
+    -- projected to normal retirement age: the balance grows at the expected return, and each
+    -- year adds this year's contribution rate (the deferral capped at this year's 402(g) limit,
+    -- plus the employer's share of pay) on pay growing at pay_growth, contributions at each
+    -- year end; the balance buys income at the annuity factor (docs/model.md)
     select
-        joined.*,
-        round(joined.match_balance_end * joined.vested_pct_match + joined.core_balance_end * joined.vested_pct_core, 2)
-            as vested_balance
+        joined.employee_id,
+        greatest({{ var('readiness_retirement_age') }} - joined.current_age, 0) as years_to_retirement,
+        (least(joined.deferral_rate * joined.year_end_compensation, coalesce(joined.deferral_limit, 0))
+         + coalesce(joined.employer_contributions / nullif(joined.plan_compensation, 0), 0) * joined.year_end_compensation)
+            as contribution_now,
+        {% set r = var('readiness_expected_return') %}{% set g = var('readiness_pay_growth') %}
+        joined.closing_total * pow(1 + {{ r }}, years_to_retirement)
+        + contribution_now *
+          {%- if (r - g) | abs < 1e-12 %} years_to_retirement * pow(1 + {{ r }}, years_to_retirement)
+          {%- else %} (1 + {{ g }}) * (pow(1 + {{ r }}, years_to_retirement) - pow(1 + {{ g }}, years_to_retirement))
+                      / ({{ r }} - {{ g }})
+          {%- endif %} as projected_retirement_balance,
+        joined.year_end_compensation * pow(1 + {{ g }}, years_to_retirement) as projected_final_pay,
+        -- Social Security: AIME at this year's pay up to the wage base (a career at today's
+        -- wage-indexed pay), the PIA formula, as a share of this year's pay
+        12 * {{ social_security_pia('least(joined.year_end_compensation, social_security.wage_base) / 12',
+                                    'social_security.bend_point_1', 'social_security.bend_point_2') }}
+            / nullif(joined.year_end_compensation, 0) as social_security_replacement_ratio
     from joined
-)
+    cross join social_security
+    where joined.employment_status = 'active'
+),
 
 select
     {{ sql_string(var("scenario_id")) }} as scenario_id,
@@ -137,12 +172,72 @@ select
     limit_415c_applied,
     prior_year_compensation as hce_lookback_compensation,
     coalesce(prior_year_compensation > hce_threshold, false) as is_hce,
-    -- vesting: balances before any forfeiture; the unvested part forfeits at termination
-    round(match_balance_end, 2) as match_balance,
-    round(core_balance_end, 2) as core_balance,
+    -- vesting, balances (fct_account_balances has the roll by source)
+    vesting_service_years,
     vested_pct_match,
     vested_pct_core,
+    account_status,
+    opening_total as account_balance_boy,
+    contributions_total as account_contributions,
+    earnings_total as investment_earnings,
+    forfeitures_total as forfeiture_amount,
+    distributions_total as distributions,
+    distribution_type,
+    leakage,
+    closing_total as account_balance_eoy,
+    {%- for source in account_sources() %}
+    closing_{{ source }} as {{ 'loan_balance' if source == 'loan' else 'balance_' ~ source }},
+    {%- endfor %}
     vested_balance,
-    case when employment_status = 'terminated'
-         then round(match_balance_end + core_balance_end - vested_balance, 2) else 0 end as forfeiture_amount
-from vested
+    vesting_service_adjustment,
+    return_rate,
+    -- retirement readiness (actives)
+    years_to_retirement,
+    round(projected_retirement_balance, 2) as projected_retirement_balance,
+    round(projected_retirement_balance / {{ var('readiness_annuity_factor') }} / nullif(projected_final_pay, 0), 6)
+        as dc_replacement_ratio,
+    round(social_security_replacement_ratio, 6) as social_security_replacement_ratio,
+    round(projected_retirement_balance / {{ var('readiness_annuity_factor') }} / nullif(projected_final_pay, 0)
+          {%- if var('readiness_include_social_security') %} + social_security_replacement_ratio{% endif %}, 6)
+        as total_replacement_ratio
+from joined
+left join readiness using (employee_id)
+
+union all by name
+
+-- former employees whose vested balance stayed in the plan (deferred vested)
+select
+    {{ sql_string(var("scenario_id")) }} as scenario_id,
+    {{ sql_string(var("plan_design_id")) }} as plan_design_id,
+    accounts.employee_id,
+    cast(context.simulation_year as integer) as simulation_year,
+    'deferred_vested' as employment_status,
+    'deferred_vested' as detailed_status_code,
+    prev.employee_birth_date,
+    prev.employee_hire_date,
+    prev.termination_date,
+    cast(context.simulation_year - year(prev.employee_birth_date) as integer) as current_age,
+    prev.level_id,
+    prev.current_compensation,
+    prev.eligibility_override,
+    1.0 as vested_pct_match,
+    1.0 as vested_pct_core,
+    accounts.account_status,
+    accounts.opening_total as account_balance_boy,
+    accounts.contributions_total as account_contributions,
+    accounts.earnings_total as investment_earnings,
+    accounts.forfeitures_total as forfeiture_amount,
+    accounts.distributions_total as distributions,
+    accounts.distribution_type,
+    accounts.leakage,
+    accounts.closing_total as account_balance_eoy,
+    {%- for source in account_sources() %}
+    accounts.closing_{{ source }} as {{ 'loan_balance' if source == 'loan' else 'balance_' ~ source }},
+    {%- endfor %}
+    accounts.vested_balance,
+    prev.vesting_service_adjustment,
+    accounts.return_rate
+from accounts
+join {{ ref('stg_prev_state') }} as prev using (employee_id)
+cross join context
+where prev.account_status = 'deferred_vested'

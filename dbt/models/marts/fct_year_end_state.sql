@@ -1,4 +1,4 @@
--- The active workforce at Dec 31 of the year being built, in the shape the next year
+-- The active workforce and the deferred vested accounts at Dec 31 of the year being built, in the shape the next year
 -- starts from (staging model stg_prev_state and its contract read it back): a view
 -- over this year's snapshot rows, exported to years/<year>/state.parquet.
 {{ config(materialized='view') }}
@@ -21,9 +21,14 @@ select
     cast(escalation_count as integer) as escalation_count,
     -- next year's HCE lookback is the pay earned this year
     cast(prorated_compensation as double) as prior_year_compensation,
-    cast(match_balance as double) as match_balance,
-    cast(core_balance as double) as core_balance,
-    cast(ltpt_service_years as integer) as ltpt_service_years
+    cast(ltpt_service_years as integer) as ltpt_service_years,
+    {%- for source in account_sources() %}
+    {%- set column = 'loan_balance' if source == 'loan' else 'balance_' ~ source %}
+    cast({{ column }} as double) as {{ column }},
+    {%- endfor %}
+    cast(vesting_service_adjustment as integer) as vesting_service_adjustment,
+    cast(termination_date as date) as termination_date,
+    case when employment_status = 'active' then 'active' else 'deferred_vested' end as account_status
 from {{ ref('fct_workforce_snapshot') }}
 where simulation_year = (select simulation_year from {{ source('sim_input', 'year_context') }})
-  and employment_status = 'active'
+  and (employment_status = 'active' or account_status = 'deferred_vested')

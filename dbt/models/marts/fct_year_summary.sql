@@ -46,6 +46,42 @@ event_counts as (
     from events
 ),
 
+accounts as (
+    select
+        sum(opening_total) as plan_assets_boy,
+        sum(contributions_total) as account_contributions,
+        sum(earnings_total) as investment_earnings,
+        sum(forfeitures_total) as forfeitures,
+        sum(distributions_total) as distributions,
+        sum(distributions_total - distributions_loan) filter (where distribution_type in ('cash_out', 'force_out_cash'))
+            as cash_distributions,
+        sum(distributions_total - distributions_loan)
+            filter (where distribution_type in ('rollover', 'force_out_rollover')) as rollover_distributions,
+        sum(distributions_loan) as loan_offsets,
+        sum(leakage) as leakage,
+        count(*) filter (where distribution_type like 'force_out%') as force_outs,
+        count(*) filter (where account_status = 'deferred_vested') as deferred_vested_accounts,
+        sum(closing_total) as plan_assets_eoy,
+        sum(vested_balance) as vested_plan_assets,
+        max(market_return) as market_return
+    from {{ ref('fct_account_balances') }}
+    where simulation_year = (select simulation_year from context)
+),
+
+readiness as (
+    select
+        quantile_cont(total_replacement_ratio, 0.10) as replacement_ratio_p10,
+        quantile_cont(total_replacement_ratio, 0.25) as replacement_ratio_p25,
+        quantile_cont(total_replacement_ratio, 0.50) as replacement_ratio_median,
+        quantile_cont(total_replacement_ratio, 0.75) as replacement_ratio_p75,
+        quantile_cont(total_replacement_ratio, 0.90) as replacement_ratio_p90,
+        quantile_cont(dc_replacement_ratio, 0.50) as dc_replacement_ratio_median,
+        avg(case when total_replacement_ratio >= {{ var('readiness_target') }} then 1.0 else 0.0 end)
+            as share_on_track
+    from snapshot
+    where employment_status = 'active'
+),
+
 pay as (
     select
         count(*) filter (where employment_status = 'active') as end_headcount,
@@ -62,7 +98,6 @@ pay as (
         count(*) filter (where employment_status = 'active' and is_plan_eligible
                          and eligibility_route = 'long_term_part_time') as long_term_part_time_eligible,
         sum(core_amount) as employer_core,
-        sum(forfeiture_amount) as forfeitures,
         count(*) filter (where is_hce and employment_status = 'active') as hce_actives,
         count(*) filter (where deferral_limit_reached) as employees_at_deferral_limit,
         sum(prorated_compensation) as total_compensation,
@@ -100,10 +135,36 @@ select
     round(pay.match_true_up, 2) as match_true_up,
     round(pay.employer_core, 2) as employer_core,
     round(pay.employer_match + pay.employer_core, 2) as employer_contributions,
-    round(pay.forfeitures, 2) as forfeitures,
-    round(pay.employer_match + pay.employer_core - pay.forfeitures, 2) as net_employer_cost,
-    (pay.employer_match + pay.employer_core - pay.forfeitures) / nullif(pay.total_compensation, 0)
-        as employer_cost_share_of_payroll,
+    round(accounts.forfeitures, 2) as forfeitures,
+    round(forfeiture_use.used_for_contributions, 2) as forfeitures_used_for_contributions,
+    round(forfeiture_use.used_for_expenses, 2) as forfeitures_used_for_expenses,
+    round(context.forfeiture_account_opening, 2) as forfeiture_account_opening,
+    round(context.forfeiture_account_opening + accounts.forfeitures - forfeiture_use.used_for_contributions
+          - forfeiture_use.used_for_expenses, 2) as forfeiture_account_closing,
+    round(pay.employer_match + pay.employer_core - forfeiture_use.used_for_contributions, 2) as net_employer_cost,
+    (pay.employer_match + pay.employer_core - forfeiture_use.used_for_contributions)
+        / nullif(pay.total_compensation, 0) as employer_cost_share_of_payroll,
+    -- plan assets: closing = opening + contributions + earnings - forfeitures - distributions
+    round(accounts.plan_assets_boy, 2) as plan_assets_boy,
+    round(accounts.account_contributions, 2) as account_contributions,
+    round(accounts.investment_earnings, 2) as investment_earnings,
+    round(accounts.distributions, 2) as distributions,
+    round(coalesce(accounts.cash_distributions, 0), 2) as cash_distributions,
+    round(coalesce(accounts.rollover_distributions, 0), 2) as rollover_distributions,
+    round(accounts.loan_offsets, 2) as loan_offsets,
+    round(accounts.leakage, 2) as leakage,
+    accounts.force_outs,
+    accounts.deferred_vested_accounts,
+    round(accounts.plan_assets_eoy, 2) as total_plan_assets,
+    round(accounts.vested_plan_assets, 2) as vested_plan_assets,
+    round(accounts.market_return, 6) as market_return,
+    round(readiness.replacement_ratio_p10, 6) as replacement_ratio_p10,
+    round(readiness.replacement_ratio_p25, 6) as replacement_ratio_p25,
+    round(readiness.replacement_ratio_median, 6) as replacement_ratio_median,
+    round(readiness.replacement_ratio_p75, 6) as replacement_ratio_p75,
+    round(readiness.replacement_ratio_p90, 6) as replacement_ratio_p90,
+    round(readiness.dc_replacement_ratio_median, 6) as dc_replacement_ratio_median,
+    round(readiness.share_on_track, 6) as share_on_track,
     -- realised against configured (the configured rates as the solver and hazards apply them)
     round((event_counts.experienced_terminations + event_counts.retirements) * 1.0
           / nullif(needs.start_headcount, 0), 6) as realised_experienced_termination_rate,
@@ -127,3 +188,21 @@ cross join needs
 cross join event_counts
 cross join pay
 cross join pay_changes
+cross join accounts
+cross join readiness
+cross join lateral (
+    -- forfeitures fund employer contributions (this year's and the account's, or only the
+    -- account's with next_year timing) or pay plan expenses
+    select
+        {%- if var('forfeiture_use') == 'pay_plan_expenses' %}
+        0.0 as used_for_contributions,
+        context.forfeiture_account_opening + accounts.forfeitures as used_for_expenses
+        {%- elif var('forfeiture_timing') == 'same_year' %}
+        least(context.forfeiture_account_opening + accounts.forfeitures, pay.employer_match + pay.employer_core)
+            as used_for_contributions,
+        0.0 as used_for_expenses
+        {%- else %}
+        least(context.forfeiture_account_opening, pay.employer_match + pay.employer_core) as used_for_contributions,
+        0.0 as used_for_expenses
+        {%- endif %}
+) as forfeiture_use

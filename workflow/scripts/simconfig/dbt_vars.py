@@ -25,6 +25,8 @@ def dbt_vars(config: SimulationConfig, *, reference: SimulationConfig | None = N
     match = c.employer_match
     formula = match.formula()
     core = c.employer_core_contribution
+    returns = c.investment_returns
+    readiness = c.retirement_readiness
     return {
         "scenario_id": scenario_id,
         "plan_design_id": plan_design_id,
@@ -133,6 +135,28 @@ def dbt_vars(config: SimulationConfig, *, reference: SimulationConfig | None = N
         "vesting_match_schedule": formula.vesting() or c.vesting.match.dbt_steps(),
         "vesting_core_schedule": c.vesting.core.dbt_steps(),
         "irs_limit_index": c.irs_limits.projection_index,
+        # balances, returns, distributions and readiness
+        "return_mode": returns.mode,
+        "annual_return_rate": returns.annual_rate,
+        "market_return_distribution": returns.market.distribution,
+        "market_return_mean": returns.market.mean,
+        "market_return_standard_deviation": returns.market.standard_deviation,
+        "allocation_type": returns.allocation.type,
+        "fixed_income_return": returns.allocation.fixed_income_return,
+        "glide_path": returns.allocation.dbt_glide_path(),
+        "contribution_timing": returns.contribution_timing,
+        "force_out_limit": c.distributions.force_out_limit,
+        "force_out_cash_share": c.distributions.force_out_cash_share,
+        "distribution_tiers": c.distributions.dbt_tiers(),
+        "forfeiture_use": c.forfeitures.use,
+        "forfeiture_timing": c.forfeitures.timing,
+        "readiness_retirement_age": readiness.normal_retirement_age,
+        "readiness_expected_return": readiness.expected_return,
+        "readiness_pay_growth": readiness.pay_growth,
+        "readiness_annuity_factor": readiness.annuity_factor,
+        "readiness_target": readiness.target_replacement_ratio,
+        "readiness_include_social_security": readiness.include_social_security,
+        "social_security_wage_growth": readiness.social_security_wage_growth,
     }
 
 

@@ -7,14 +7,18 @@ from simconfig.base import KeyError_, Section, key
 from simconfig.sections.compensation import Compensation
 from simconfig.sections.deferral_auto_escalation import DeferralAutoEscalation
 from simconfig.sections.deferral_match_response import DeferralMatchResponse
+from simconfig.sections.distributions import Distributions
 from simconfig.sections.eligibility import Eligibility, PlanEligibility
 from simconfig.sections.employee_contributions import EmployeeContributions
 from simconfig.sections.employer_core_contribution import EmployerCoreContribution
 from simconfig.sections.employer_match import EmployerMatch
 from simconfig.sections.enrollment import Enrollment
+from simconfig.sections.forfeitures import Forfeitures
+from simconfig.sections.investment_returns import InvestmentReturns
 from simconfig.sections.irs_limits import IrsLimits
 from simconfig.sections.new_hire_compensation import NewHireCompensation
 from simconfig.sections.raise_timing import RaiseTiming
+from simconfig.sections.retirement_readiness import RetirementReadiness
 from simconfig.sections.simulation import Simulation
 from simconfig.sections.vesting import Vesting, years_to_full_vesting
 from simconfig.sections.workforce import Workforce
@@ -45,6 +49,12 @@ class SimulationConfig(Section):
                                                                "contribution.")
     vesting: Vesting = key(default_factory=Vesting, description="Vesting of employer money.")
     irs_limits: IrsLimits = key(default_factory=IrsLimits, description="Projection of IRS limits.")
+    investment_returns: InvestmentReturns = key(default_factory=InvestmentReturns,
+                                                description="Returns on account balances.")
+    distributions: Distributions = key(default_factory=Distributions, description="Payouts to former employees.")
+    forfeitures: Forfeitures = key(default_factory=Forfeitures, description="Use of forfeited employer money.")
+    retirement_readiness: RetirementReadiness = key(default_factory=RetirementReadiness,
+                                                    description="Projected replacement ratios.")
 
     @model_validator(mode="after")
     def _fallbacks_agree(self):

@@ -12,16 +12,20 @@ as_of as (
     select make_date({{ var('start_year') }} - 1, 12, 31) as as_of_date
 ),
 
+-- actives, and former employees who still hold a balance in the plan (deferred vested)
 active_census as (
     select
         census.*,
-        coalesce(census.employee_deferral_rate, 0) > 0 and coalesce(census.eligibility_override, true)
+        coalesce(census.active, true)
+            and (census.employee_termination_date is null or census.employee_termination_date > as_of.as_of_date)
+            as is_active,
+        is_active and coalesce(census.employee_deferral_rate, 0) > 0 and coalesce(census.eligibility_override, true)
             as is_participant
     from census
     cross join as_of
-    where coalesce(census.active, true)
-      and (census.employee_termination_date is null
-           or census.employee_termination_date > as_of.as_of_date)
+    where is_active
+       or {% for source in account_sources() %}{{ 'loan_balance' if source == 'loan' else 'balance_' ~ source }} > 0
+          {%- if not loop.last %} or {% endif %}{% endfor %}
 ),
 
 -- Bands are contiguous: the level is the highest one whose minimum the full-time-equivalent
@@ -62,9 +66,17 @@ select
     0::integer as escalation_count,
     -- last year's pay is unknown for the census; its annual rate stands in (HCE test)
     active_census.employee_gross_compensation as prior_year_compensation,
-    -- employer balances before the simulation are not in the census
-    0.0::double as match_balance,
-    0.0::double as core_balance,
+    -- account balances by source on the census date (zero where the census gives none)
+    {%- for source in account_sources() %}
+    {%- set column = 'loan_balance' if source == 'loan' else 'balance_' ~ source %}
+    coalesce(active_census.{{ column }}, 0.0)::double as {{ column }},
+    {%- endfor %}
+    -- vesting service beyond (or short of) years since hire, from the census's vesting service
+    coalesce(floor(active_census.vesting_service_years)::integer
+             - {{ service_years('active_census.employee_hire_date', 'as_of.as_of_date') }}, 0)::integer
+        as vesting_service_adjustment,
+    case when active_census.is_active then null else active_census.employee_termination_date end as termination_date,
+    case when active_census.is_active then 'active' else 'deferred_vested' end as account_status,
     -- long-term part-time service (SECURE 2.0 section 125): consecutive plan years with at least
     -- 500 hours, 12-month periods before 2023 not counted; the census gives the weekly schedule
     -- only, so every year employed at it counts (the year of hire by its share of the year)

@@ -1,7 +1,12 @@
 -- Everyone active on Jan 1 of the year, with age and tenure as of Dec 31 of the year
 -- and the bands the hazard tables use.
+-- (accounts of former employees roll forward in fct_account_balances, not here)
 with prev as (
-    select * from {{ ref('stg_prev_state') }}
+    select * exclude (account_status, termination_date,
+        {%- for source in account_sources() %} {{ 'loan_balance' if source == 'loan' else 'balance_' ~ source }}
+        {%- if not loop.last %},{% endif %}{% endfor %})
+    from {{ ref('stg_prev_state') }}
+    where account_status = 'active'
 ),
 
 context as (

@@ -14,5 +14,10 @@ select
     cast(employee_enrollment_date as date) as employee_enrollment_date,
     cast(scheduled_hours_per_week as double) as scheduled_hours_per_week,
     cast(auto_escalation_opt_out as boolean) as auto_escalation_opt_out,
-    cast(eligibility_override as boolean) as eligibility_override
+    cast(eligibility_override as boolean) as eligibility_override,
+    {%- for source in account_sources() %}
+    {%- set column = 'loan_balance' if source == 'loan' else 'balance_' ~ source %}
+    cast({{ column }} as double) as {{ column }},
+    {%- endfor %}
+    cast(vesting_service_years as double) as vesting_service_years
 from census

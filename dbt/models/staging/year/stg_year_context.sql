@@ -1,7 +1,8 @@
 {{ config(materialized='ephemeral') }}
 
 with context as (
-    select cast(simulation_year as integer) as simulation_year
+    select cast(simulation_year as integer) as simulation_year,
+           cast(forfeiture_account_opening as double) as forfeiture_account_opening
     from {{ source('sim_input', 'year_context') }}
 )
 
@@ -9,5 +10,6 @@ select
     simulation_year,
     make_date(simulation_year, 1, 1) as year_start,
     make_date(simulation_year, 12, 31) as year_end,
-    datediff('day', make_date(simulation_year, 1, 1), make_date(simulation_year, 12, 31)) + 1 as days_in_year
+    datediff('day', make_date(simulation_year, 1, 1), make_date(simulation_year, 12, 31)) + 1 as days_in_year,
+    forfeiture_account_opening
 from context
