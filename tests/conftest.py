@@ -38,8 +38,11 @@ class Run:
     def events(self) -> pd.DataFrame:
         return read_parquets([self.year_file(y, "events.parquet") for y in self.years])
 
-    def snapshots(self) -> pd.DataFrame:
-        return read_parquets([self.year_file(y, "snapshot.parquet") for y in self.years])
+    def snapshots(self, with_former: bool = False) -> pd.DataFrame:
+        """Each year's employees (actives on Jan 1 and hires); with_former: also the former
+        employees whose balance is still in the plan (employment_status deferred_vested)."""
+        frame = read_parquets([self.year_file(y, "snapshot.parquet") for y in self.years])
+        return frame if with_former else frame[frame.employment_status != "deferred_vested"].reset_index(drop=True)
 
     def db(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.run_dir / "simulation.duckdb"), read_only=True)

@@ -2,9 +2,10 @@
 -- and the bands the hazard tables use.
 -- (accounts of former employees roll forward in fct_account_balances, not here)
 with prev as (
-    select * exclude (account_status, termination_date,
-        {%- for source in account_sources() %} {{ 'loan_balance' if source == 'loan' else 'balance_' ~ source }}
-        {%- if not loop.last %},{% endif %}{% endfor %})
+    -- the workforce columns: not the accounts (nor their status), which fct_account_balances rolls
+    select columns(lambda c: c not in ('account_status', 'termination_date',
+        {%- for source in account_sources() %} {{ sql_string('loan_balance' if source == 'loan' else 'balance_' ~ source) }}
+        {%- if not loop.last %},{% endif %}{% endfor %}))
     from {{ ref('stg_prev_state') }}
     where account_status = 'active'
 ),
