@@ -1,5 +1,5 @@
 """Every modelled scalar key changes the results: each is perturbed in turn on a small real
-run (dbt + DuckDB) and some year's events or snapshot must differ from the run with the
+run (dbt + DuckDB) and some year's events, snapshot or summary must differ from the run with the
 shipped config. Keys that only act under another setting are tested with the overlay that
 makes them apply (their `test_overlay`). Of a table of named values (rates by age band, by
 pay band, ...) one entry is perturbed here: the entries reach the SQL through one map
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import json
 import multiprocessing
 import shutil
 import sys
@@ -36,6 +37,8 @@ NOT_IN_A_YEAR = {
     "deferral_match_response.downward_partial_decrease_rate": "must equal 1 - downward_reduce_to_max_rate",
 }
 FOUNDATION_VARS = ("start_year", "end_year", "irs_limit_index")
+# What a year's summary.json says about the run itself rather than the simulated plan.
+RUN_FACTS = ("timing", "row_counts", "node_seconds", "quality_gates")
 
 
 def keys_to_perturb() -> list[str]:
@@ -94,14 +97,14 @@ def _foundation(dbt_vars: dict) -> Path:
 
 
 def _digests(dbt_vars: dict, years: int) -> list[str]:
-    """Digests of each year's events and snapshot of a run from the shipped census."""
+    """Digests of each year's events, snapshot and summary figures of a run from the shipped census."""
     import sim_io
     import simulate_year
 
     run = _STATE["root"] / "run"
     shutil.rmtree(run, ignore_errors=True)
     shutil.copytree(_foundation(dbt_vars), run, ignore=shutil.ignore_patterns("target"))
-    state, digests = run / "baseline.parquet", []
+    state, summary, digests = run / "baseline.parquet", None, []
     with duckdb.connect() as con:
         for offset in range(years):
             year = dbt_vars["start_year"] + offset
@@ -110,11 +113,14 @@ def _digests(dbt_vars: dict, years: int) -> list[str]:
                                    events_path=out / "events.parquet", snapshot_path=out / "snapshot.parquet",
                                    state_path=out / "state.parquet", summary_path=out / "summary.json",
                                    project_dir=REPO / "dbt", target_path=run / "target", dbt_vars=dbt_vars,
-                                   log=sim_io.JobLog(None), quality_gates=False)
+                                   log=sim_io.JobLog(None), quality_gates=False, prev_summary_path=summary)
             for name in ("events", "snapshot"):
                 digests.append(con.execute(
                     "select md5(string_agg(r::varchar, '|' order by r::varchar)) from read_parquet(?) r",
                     [str(out / f"{name}.parquet")]).fetchall()[0][0])
+            summary = out / "summary.json"
+            figures = {k: v for k, v in sim_io.read_json(summary).items() if k not in RUN_FACTS}
+            digests.append(json.dumps(figures, sort_keys=True, default=str))
             state = out / "state.parquet"
     return digests
 

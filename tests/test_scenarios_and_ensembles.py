@@ -27,7 +27,10 @@ def _run(workdir, scenarios, seeds, end=2027, size=600, extra=None, *args):
 
 
 def _parquet(run_dir, name, columns="*"):
-    return duckdb.sql(f"select {columns} from read_parquet('{run_dir}/years/*/{name}.parquet') order by all").df()
+    # the snapshot's employees: former employees' accounts (deferred_vested) follow the plan's money
+    where = "where employment_status <> 'deferred_vested'" if name == "snapshot" else ""
+    return duckdb.sql(f"select {columns} from read_parquet('{run_dir}/years/*/{name}.parquet') {where} "
+                      "order by all").df()
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +73,44 @@ def test_comparison_report_names_the_match_as_the_only_difference(two_scenarios)
     keys = set(re.findall(r"<td class=\"key\">([^<]+)</td>", section))
     assert keys and all(k.startswith("employer_match.") for k in keys), keys
     assert "employer_match.active_formula" in keys
+
+
+def _projected_ratio(row, r=0.06, g=0.03, age=67, factor=15.0) -> float:
+    """The DC replacement ratio (README, the model, item 18) worked from one snapshot row."""
+    n = max(age - row.current_age, 0)
+    employer_rate = row.employer_contributions / row.plan_compensation if row.plan_compensation else 0.0
+    contribution = min(row.deferral_rate * row.current_compensation, row.deferral_limit) \
+        + employer_rate * row.current_compensation
+    balance = row.account_balance_eoy * (1 + r) ** n + contribution * (1 + g) * ((1 + r) ** n - (1 + g) ** n) / (r - g)
+    return balance / factor / (row.current_compensation * (1 + g) ** n)
+
+
+def test_a_richer_match_raises_readiness_as_the_hand_calculation_says(two_scenarios):
+    workdir, _ = two_scenarios
+    base, rich = (results_dir(workdir) / name / "seed_42" for name in ("baseline", "richer_match"))
+    summary_a, summary_b = pd.read_csv(base / "summary.csv"), pd.read_csv(rich / "summary.csv")
+    assert (summary_b.replacement_ratio_median > summary_a.replacement_ratio_median).all()
+    assert (summary_b.total_plan_assets > summary_a.total_plan_assets).all()
+    # one employee, by hand: a 6 % deferrer with 20 years to go gets 6 % of pay (100 % on 6 %) instead
+    # of 4 % (100 % on 3 % and 50 % on the next 2 %)
+    last = summary_a.simulation_year.max()
+    a, b = (frame[(frame.simulation_year == last) & (frame.employment_status == "active")]
+            for frame in (_parquet(base, "snapshot"), _parquet(rich, "snapshot")))
+    both = a.merge(b, on="employee_id", suffixes=("_a", "_b"))
+    chosen = both[(both.deferral_rate_a == 0.06) & (both.years_to_retirement_a >= 20) & (both.match_amount_a > 0)
+                  & (both.current_compensation_a == both.current_compensation_b)].iloc[0]
+    rows = {}
+    for side, frame in (("a", a), ("b", b)):
+        rows[side] = frame.set_index("employee_id").loc[chosen.employee_id]
+        assert rows[side].dc_replacement_ratio == pytest.approx(_projected_ratio(rows[side]), abs=1e-6)
+    assert rows["b"].match_amount == pytest.approx(1.5 * rows["a"].match_amount, abs=0.02)
+    gain = _projected_ratio(rows["b"]) - _projected_ratio(rows["a"])
+    assert gain > 0.03 and rows["b"].dc_replacement_ratio - rows["a"].dc_replacement_ratio == pytest.approx(gain, abs=2e-6)
+    # and the comparison report carries the readiness figures
+    tables = pd.read_csv(results_dir(workdir) / "comparison" / "baseline_vs_richer_match" / "seed_42"
+                         / "comparison_tables.csv")
+    variance = tables[(tables.metric == "replacement_ratio_median") & (tables.row == "variance")]
+    assert len(variance) == 1 and (variance.drop(columns=["metric", "row"]).astype(float) > 0).all(axis=None)
 
 
 def test_changing_the_baseline_reruns_only_the_comparison(two_scenarios):
@@ -117,18 +158,26 @@ def test_snakemake_report_zip(two_scenarios, tmp_path):
 
 def test_ensemble_labels_deterministic_and_varying_metrics(tmp_path):
     workdir = new_workdir(tmp_path)
-    _run(workdir, ["baseline"], list(range(1, 7)), 2026, 500)
-    ensemble = results_dir(workdir) / "baseline" / "ensemble"
+    # stochastic returns: one market draw per (seed, year), so plan assets carry return risk
+    (workdir / "config" / "scenarios" / "stochastic.yaml").write_text("investment_returns: {mode: stochastic}\n")
+    _run(workdir, ["stochastic"], list(range(1, 11)), 2026, 400)
+    ensemble = results_dir(workdir) / "stochastic" / "ensemble"
     table = pd.read_csv(ensemble / "ensemble_summary.csv")
     spread = pd.read_csv(ensemble / "ensemble_spread.csv").set_index("metric").spread
-    assert spread["end_headcount"] == "deterministic"
-    assert (table[table.metric == "end_headcount"].sd == 0).all()
-    assert (table[table.metric == "end_headcount"].n_seeds == 6).all()
+    for metric in ("end_headcount", "hires", "total_terminations"):
+        assert spread[metric] == "deterministic", metric
+        assert (table[table.metric == metric].sd == 0).all()
+    assert (table[table.metric == "end_headcount"].n_seeds == 10).all()
     for metric in ("participation_rate", "net_employer_cost", "employer_match", "hires_level_1",
-                   "terminations_tenure_< 2"):
+                   "terminations_tenure_< 2", "market_return", "investment_earnings", "total_plan_assets"):
         assert spread[metric] == "varies across seeds", metric
         rows = table[table.metric == metric]
         assert (rows.p10 <= rows.p50).all() and (rows.p50 <= rows.p90).all()
+    returns = pd.concat(pd.read_csv(results_dir(workdir) / "stochastic" / f"seed_{seed}" / "summary.csv")
+                        for seed in range(1, 11)).market_return
+    assert returns.nunique() == 20 and -0.6 < returns.min() and returns.max() < 1.0
+    assets = table[table.metric == "total_plan_assets"]
+    assert (assets.p90 > assets.p10).all()
     assert (ensemble / "ensemble_bands.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

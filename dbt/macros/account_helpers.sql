@@ -4,6 +4,11 @@
 {{ return(['pre_tax', 'roth', 'after_tax', 'match', 'core', 'rollover', 'loan']) }}
 {%- endmacro %}
 
+{# The state and snapshot column of a source's balance (the census spells loans loan_balance). #}
+{% macro balance_column(source) -%}
+{{ return('loan_balance' if source == 'loan' else 'balance_' ~ source) }}
+{%- endmacro %}
+
 {# Employer sources: the only ones that vest; the others are always 100 % vested. #}
 {% macro employer_sources() -%}
 {{ return(['match', 'core']) }}

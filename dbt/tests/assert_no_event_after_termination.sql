@@ -1,9 +1,11 @@
 {{ config(tags=["year"]) }}
 
--- No employee has an event dated after their termination date.
+-- No employee has an event dated after their termination date (account events, the
+-- forfeiture at termination and payouts at year end, concern the account, not the job).
 with events as (
     select * from {{ ref('fct_yearly_events') }}
     where simulation_year = (select simulation_year from {{ source('sim_input', 'year_context') }})
+      and event_type not in ('forfeiture', 'distribution')
 ),
 
 terminations as (

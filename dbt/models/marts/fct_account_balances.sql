@@ -2,13 +2,11 @@
 -- hires) and every former employee whose vested balance stayed in the plan. Per source of
 -- money: opening balance, contributions, investment earnings, forfeitures, distributions and
 -- closing balance, with closing = opening + contributions + earnings - forfeitures -
--- distributions to the cent (each part is rounded first). Conventions (docs/model.md):
+-- distributions to the cent (each part is rounded first). Conventions (README, the model, item 15):
 -- contributions come in through the days employed (contribution_timing spread) and earn from
 -- their date; leavers' unvested employer money forfeits, with its earnings, at termination;
 -- outstanding loans are offset at termination; distributions are paid on Dec 31.
 {%- set sources = account_sources() %}
-{%- set column = {} %}
-{%- for source in sources %}{% do column.update({source: 'loan_balance' if source == 'loan' else 'balance_' ~ source}) %}{% endfor %}
 with context as (
     select * from {{ ref('stg_year_context') }}
 ),
@@ -36,10 +34,11 @@ holders as (
         case when population.employee_id is null then 'deferred_vested'
              when population.termination_date is null then 'active' else 'terminated' end as employment_status,
         population.employee_hire_date,
+        population.termination_date,
         population.last_day_employed,
         population.current_tenure + population.vesting_service_adjustment as vesting_service_years,
         {%- for source in sources %}
-        coalesce(prev.{{ column[source] }}, 0)::double as opening_{{ source }},
+        coalesce(prev.{{ balance_column(source) }}, 0)::double as opening_{{ source }},
         {%- endfor %}
         coalesce(deferrals.pre_tax_deferrals, 0)::double as contributions_pre_tax,
         coalesce(deferrals.roth_deferrals, 0)::double as contributions_roth,
@@ -167,6 +166,7 @@ select
     employee_id,
     cast(simulation_year as integer) as simulation_year,
     employment_status,
+    termination_date,
     case when employment_status = 'active' then 'active'
          when {% for source in sources %}closing_{{ source }}{% if not loop.last %} + {% endif %}{% endfor %} > 0
              then 'deferred_vested'

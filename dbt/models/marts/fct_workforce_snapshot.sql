@@ -44,22 +44,8 @@ accounts as (
     where simulation_year = (select simulation_year from context)
 ),
 
-social_security as (
-    -- the year's bend points and wage base: published, else the last published grown by
-    -- social_security_wage_growth (the SSA indexes them by the national average wage)
-    select
-        bend_point_1 * pow(1 + {{ var('social_security_wage_growth') }}, grown) as bend_point_1,
-        bend_point_2 * pow(1 + {{ var('social_security_wage_growth') }}, grown) as bend_point_2,
-        wage_base * pow(1 + {{ var('social_security_wage_growth') }}, grown) as wage_base
-    from (
-        select published.*, greatest(context.simulation_year - published.year, 0) as grown
-        from {{ ref('config_social_security') }} as published
-        cross join context
-        where published.year <= greatest(context.simulation_year,
-                                         (select min(year) from {{ ref('config_social_security') }}))
-        order by published.year desc
-        limit 1
-    )
+readiness as (
+    select * from {{ ref('int_retirement_readiness') }}
 ),
 
 joined as (
@@ -79,35 +65,6 @@ joined as (
     left join accounts using (employee_id)
     left join event_summary using (employee_id)
     left join lookback_limits on population.simulation_year = lookback_limits.simulation_year
-),
-
-readiness as (
-    -- projected to normal retirement age: the balance grows at the expected return, and each
-    -- year adds this year's contribution rate (the deferral capped at this year's 402(g) limit,
-    -- plus the employer's share of pay) on pay growing at pay_growth, contributions at each
-    -- year end; the balance buys income at the annuity factor (docs/model.md)
-    select
-        joined.employee_id,
-        greatest({{ var('readiness_retirement_age') }} - joined.current_age, 0) as years_to_retirement,
-        (least(joined.deferral_rate * joined.year_end_compensation, coalesce(joined.deferral_limit, 0))
-         + coalesce(joined.employer_contributions / nullif(joined.plan_compensation, 0), 0) * joined.year_end_compensation)
-            as contribution_now,
-        {% set r = var('readiness_expected_return') %}{% set g = var('readiness_pay_growth') %}
-        joined.closing_total * pow(1 + {{ r }}, years_to_retirement)
-        + contribution_now *
-          {%- if (r - g) | abs < 1e-12 %} years_to_retirement * pow(1 + {{ r }}, years_to_retirement)
-          {%- else %} (1 + {{ g }}) * (pow(1 + {{ r }}, years_to_retirement) - pow(1 + {{ g }}, years_to_retirement))
-                      / ({{ r }} - {{ g }})
-          {%- endif %} as projected_retirement_balance,
-        joined.year_end_compensation * pow(1 + {{ g }}, years_to_retirement) as projected_final_pay,
-        -- Social Security: AIME at this year's pay up to the wage base (a career at today's
-        -- wage-indexed pay), the PIA formula, as a share of this year's pay
-        12 * {{ social_security_pia('least(joined.year_end_compensation, social_security.wage_base) / 12',
-                                    'social_security.bend_point_1', 'social_security.bend_point_2') }}
-            / nullif(joined.year_end_compensation, 0) as social_security_replacement_ratio
-    from joined
-    cross join social_security
-    where joined.employment_status = 'active'
 ),
 
 select
@@ -186,20 +143,17 @@ select
     leakage,
     closing_total as account_balance_eoy,
     {%- for source in account_sources() %}
-    closing_{{ source }} as {{ 'loan_balance' if source == 'loan' else 'balance_' ~ source }},
+    closing_{{ source }} as {{ balance_column(source) }},
     {%- endfor %}
     vested_balance,
     vesting_service_adjustment,
     return_rate,
-    -- retirement readiness (actives)
+    -- retirement readiness (actives; int_retirement_readiness)
     years_to_retirement,
-    round(projected_retirement_balance, 2) as projected_retirement_balance,
-    round(projected_retirement_balance / {{ var('readiness_annuity_factor') }} / nullif(projected_final_pay, 0), 6)
-        as dc_replacement_ratio,
-    round(social_security_replacement_ratio, 6) as social_security_replacement_ratio,
-    round(projected_retirement_balance / {{ var('readiness_annuity_factor') }} / nullif(projected_final_pay, 0)
-          {%- if var('readiness_include_social_security') %} + social_security_replacement_ratio{% endif %}, 6)
-        as total_replacement_ratio
+    projected_retirement_balance,
+    dc_replacement_ratio,
+    social_security_replacement_ratio,
+    total_replacement_ratio
 from joined
 left join readiness using (employee_id)
 
@@ -232,7 +186,7 @@ select
     accounts.leakage,
     accounts.closing_total as account_balance_eoy,
     {%- for source in account_sources() %}
-    accounts.closing_{{ source }} as {{ 'loan_balance' if source == 'loan' else 'balance_' ~ source }},
+    accounts.closing_{{ source }} as {{ balance_column(source) }},
     {%- endfor %}
     accounts.vested_balance,
     prev.vesting_service_adjustment,

@@ -23,7 +23,7 @@ select
     cast(prorated_compensation as double) as prior_year_compensation,
     cast(ltpt_service_years as integer) as ltpt_service_years,
     {%- for source in account_sources() %}
-    {%- set column = 'loan_balance' if source == 'loan' else 'balance_' ~ source %}
+    {%- set column = balance_column(source) %}
     cast({{ column }} as double) as {{ column }},
     {%- endfor %}
     cast(vesting_service_adjustment as integer) as vesting_service_adjustment,

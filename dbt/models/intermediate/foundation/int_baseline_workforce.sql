@@ -24,7 +24,7 @@ active_census as (
     from census
     cross join as_of
     where is_active
-       or {% for source in account_sources() %}{{ 'loan_balance' if source == 'loan' else 'balance_' ~ source }} > 0
+       or {% for source in account_sources() %}{{ balance_column(source) }} > 0
           {%- if not loop.last %} or {% endif %}{% endfor %}
 ),
 
@@ -68,7 +68,7 @@ select
     active_census.employee_gross_compensation as prior_year_compensation,
     -- account balances by source on the census date (zero where the census gives none)
     {%- for source in account_sources() %}
-    {%- set column = 'loan_balance' if source == 'loan' else 'balance_' ~ source %}
+    {%- set column = balance_column(source) %}
     coalesce(active_census.{{ column }}, 0.0)::double as {{ column }},
     {%- endfor %}
     -- vesting service beyond (or short of) years since hire, from the census's vesting service

@@ -4,7 +4,7 @@
 with prev as (
     -- the workforce columns: not the accounts (nor their status), which fct_account_balances rolls
     select columns(lambda c: c not in ('account_status', 'termination_date',
-        {%- for source in account_sources() %} {{ sql_string('loan_balance' if source == 'loan' else 'balance_' ~ source) }}
+        {%- for source in account_sources() %} {{ sql_string(balance_column(source)) }}
         {%- if not loop.last %},{% endif %}{% endfor %}))
     from {{ ref('stg_prev_state') }}
     where account_status = 'active'

@@ -16,7 +16,7 @@ select
     cast(auto_escalation_opt_out as boolean) as auto_escalation_opt_out,
     cast(eligibility_override as boolean) as eligibility_override,
     {%- for source in account_sources() %}
-    {%- set column = 'loan_balance' if source == 'loan' else 'balance_' ~ source %}
+    {%- set column = balance_column(source) %}
     cast({{ column }} as double) as {{ column }},
     {%- endfor %}
     cast(vesting_service_years as double) as vesting_service_years
