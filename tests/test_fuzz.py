@@ -145,7 +145,9 @@ COLUMNS = list(census.REQUIRED_COLUMNS + census.OPTIONAL_COLUMNS)
 GOOD_ROW = {"employee_id": "E1", "employee_birth_date": "1980-03-15", "employee_hire_date": "2015-06-01",
             "employee_termination_date": "", "active": "true", "level_id": "2", "employee_deferral_rate": "0.06",
             "employee_gross_compensation": "65000", "employee_enrollment_date": "2016-01-01",
-            "scheduled_hours_per_week": "40", "auto_escalation_opt_out": "false", "eligibility_override": ""}
+            "scheduled_hours_per_week": "40", "auto_escalation_opt_out": "false", "eligibility_override": "",
+            "balance_pre_tax": "12500.50", "balance_roth": "", "balance_after_tax": "0", "balance_match": "$3,100",
+            "balance_core": "", "balance_rollover": "", "loan_balance": "0", "vesting_service_years": "9"}
 DATES = st.one_of(st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)).map(str),
                   st.sampled_from(["02/29/2023", "02/29/2024", "2023-02-29", "2024-02-29", "0000-01-01",
                                    "1899-12-30", "45657", "45657.0", "60", "2958466", "12/31/1899", "13/01/2020",
@@ -191,6 +193,11 @@ def check_census(path: Path, tmp: Path, rows: int | None) -> str:
             count(*) filter (where employee_deferral_rate not between 0 and 1) as bad_rate,
             count(*) filter (where scheduled_hours_per_week not between 0 and {census.MAX_HOURS_PER_WEEK})
                 as bad_hours,
+            count(*) filter (where least({", ".join(census.BALANCE_COLUMNS)}) < 0
+                             or not isfinite({" + ".join(f"coalesce({c}, 0)" for c in census.BALANCE_COLUMNS)}))
+                as bad_balance,
+            count(*) filter (where vesting_service_years not between 0 and {census.MAX_VESTING_SERVICE_YEARS})
+                as bad_vesting_service,
             count(*) as accepted
         from read_parquet('{tmp / 'clean.parquet'}')""").df().iloc[0].to_dict()
     assert violations.pop("accepted") == report.rows_accepted

@@ -82,7 +82,8 @@ def prepare_census(input, output, params, log) -> None:
     sim_io.write_json(report.to_dict(), Path(output.report))
     message = (f"census {input.census}: {report.rows_accepted} of {report.rows_read} rows accepted, "
                f"{report.rows_rejected} rejected (see {output.rejects}), "
-               f"{report.rows_not_active_at_as_of} not active on {as_of}")
+               f"{report.rows_not_active_at_as_of} not active on {as_of}"
+               + ("" if report.balance_columns else "; no account balances: every account starts at zero"))
     _log(log)(message)
     print(message, flush=True)
 
