@@ -133,6 +133,7 @@ def dbt_vars(config: SimulationConfig, *, reference: SimulationConfig | None = N
         "vesting_match_schedule": formula.vesting() or c.vesting.match.dbt_steps(),
         "vesting_core_schedule": c.vesting.core.dbt_steps(),
         "irs_limit_index": c.irs_limits.projection_index,
+        "seed_tables": c.seed_tables.dbt_var(),
     }
 
 

@@ -15,6 +15,7 @@ from simconfig.sections.enrollment import Enrollment
 from simconfig.sections.irs_limits import IrsLimits
 from simconfig.sections.new_hire_compensation import NewHireCompensation
 from simconfig.sections.raise_timing import RaiseTiming
+from simconfig.sections.seed_tables import SeedTables
 from simconfig.sections.simulation import Simulation
 from simconfig.sections.vesting import Vesting, years_to_full_vesting
 from simconfig.sections.workforce import Workforce
@@ -45,6 +46,8 @@ class SimulationConfig(Section):
                                                                "contribution.")
     vesting: Vesting = key(default_factory=Vesting, description="Vesting of employer money.")
     irs_limits: IrsLimits = key(default_factory=IrsLimits, description="Projection of IRS limits.")
+    seed_tables: SeedTables = key(default_factory=SeedTables, description="A scenario's own rows for the "
+                                  "assumption seeds (written by make fit).")
 
     @model_validator(mode="after")
     def _fallbacks_agree(self):
