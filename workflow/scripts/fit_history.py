@@ -293,17 +293,39 @@ def pay_estimates(start: pd.DataFrame, config: SimulationConfig, k: float) -> li
 
 # ---- hires --------------------------------------------------------------------------------------
 
+def follows_current_mix(start: pd.DataFrame, hires: pd.DataFrame) -> bool:
+    """Whether each year's hires follow that year's workforce level mix (the model's default) at least
+    as well as one fixed mix does (chi-square distance, summed over the years)."""
+    pooled = hires["level_id"].value_counts(normalize=True)
+    current_distance = fixed_distance = 0.0
+    for year, group in hires.groupby("year"):
+        counts = group["level_id"].value_counts()
+        mix = start[start["year"] == year]["level_id"].value_counts(normalize=True)
+        for lvl in set(counts.index) | set(mix.index) | set(pooled.index):
+            n, observed = len(group), float(counts.get(lvl, 0))
+            for share, total in ((mix.get(lvl, 0.0), "current"), (pooled.get(lvl, 0.0), "fixed")):
+                distance = (observed - n * share) ** 2 / max(n * share, 0.5)
+                if total == "current":
+                    current_distance += distance
+                else:
+                    fixed_distance += distance
+    return current_distance <= fixed_distance
+
+
 def hire_estimates(start: pd.DataFrame, hires: pd.DataFrame, k: float) -> list[Estimate]:
     out = []
     levels = history.levels()
     with_level = hires[hires["level_id"].notna()]
     n = len(with_level)
     current = start["level_id"].value_counts(normalize=True)
+    follows = follows_current_mix(start, with_level)
     for lvl in levels:
         count = float((with_level["level_id"] == lvl).sum())
         out.append(estimate("hires", f"hire share at level {lvl}", f"new_hire_compensation.level_mix[{lvl}]",
                             count / n if n else None, hazard_glm.wilson(count, n), n, "hires",
-                            float(current.get(lvl, 0.0)), k, note="default: the workforce's level mix"))
+                            float(current.get(lvl, 0.0)), k, z=0.0 if follows else None,
+                            note="hires follow each year's workforce mix (the model's default, kept)" if follows
+                            else "default: the workforce's level mix"))
     ages = hires["age"].dropna().astype(int)
     default = {int(r["hire_age"]): float(r["age_weight"]) for r in read_seed("config_new_hire_age_distribution")}
     total = sum(default.values())
@@ -313,6 +335,51 @@ def hire_estimates(start: pd.DataFrame, hires: pd.DataFrame, k: float) -> list[E
         out.append(estimate("hires", f"hire age {age}", f"config_new_hire_age_distribution[{age}]",
                             count / len(ages) if len(ages) else None, hazard_glm.wilson(count, len(ages)), len(ages),
                             "hires", default.get(age, 0.0) / total, k))
+    return out
+
+
+def hire_pay_estimates(hires: pd.DataFrame, config: SimulationConfig, k: float, last_year: int) -> list[Estimate]:
+    """Hires' pay against what the model pays them (a position in the level's band, times the market
+    adjustments), year by year: the trend of the ratio is the pay-band index, its level projected to
+    the year after the last snapshot the market adjustment (the model indexes the bands from the
+    first simulated year, so the overlay is for a projection from the last snapshot)."""
+    bands = {int(r["level_id"]): (float(r["min_compensation"]), float(r["max_compensation"]))
+             for r in read_seed("config_job_levels")}
+    nhc = config.new_hire_compensation
+    percentile, market = nhc.percentile_strategy, nhc.market_adjustments
+    seen = hires[hires["level_id"].isin(list(bands)) & (hires["employee_gross_compensation"] > 0)].copy()
+    if seen.empty:
+        return []
+    level = seen["level_id"].astype(int)
+    position = level.map(lambda lvl: percentile.level_overrides.get(lvl, percentile.default_percentile))
+    adjustment = (market.base_adjustment * level.map(lambda lvl: market.level_adjustments.get(lvl, 1.0))
+                  if market.enabled else 1.0)
+    expected = level.map(lambda lvl: bands[lvl][0]) + level.map(lambda lvl: bands[lvl][1] - bands[lvl][0]) * position
+    hours = seen["scheduled_hours_per_week"].fillna(40.0).clip(lower=1)
+    seen["ratio"] = seen["employee_gross_compensation"] * 40.0 / hours / (expected * adjustment)
+    yearly = seen.groupby("year")["ratio"].agg(["mean", "size"])
+    index_default = config.compensation.pay_band_index
+    index_default = config.compensation.cola_rate if index_default is None else index_default
+    out = []
+    if len(yearly) >= 2:
+        slope = np.polyfit(yearly.index.to_numpy(float), np.log(yearly["mean"].to_numpy(float)), 1,
+                           w=np.sqrt(yearly["size"].to_numpy(float)))[0]
+        index_obs = float(np.expm1(slope))
+        out.append(estimate("hires", "pay-band index (yearly growth of hire pay)", "compensation.pay_band_index",
+                            index_obs, (index_obs, index_obs), float(yearly["size"].sum()), "hires", index_default, k,
+                            note="trend of hire pay against the bands, year by year"))
+        index = out[-1].fitted
+    else:
+        index = index_default
+    projected = float((yearly["mean"] * (1 + index) ** (last_year + 1 - yearly.index.to_numpy())
+                       * yearly["size"]).sum() / yearly["size"].sum())
+    spread = float(seen["ratio"].std(ddof=1) / math.sqrt(len(seen))) if len(seen) > 1 else 0.0
+    base = market.base_adjustment if market.enabled else 1.0
+    out.append(estimate("hires", f"market adjustment of hire pay (for {last_year + 1} on)",
+                        "new_hire_compensation.market_adjustments.base_adjustment", base * projected,
+                        (base * (projected - 1.96 * spread), base * (projected + 1.96 * spread)), float(len(seen)),
+                        "hires", base, k, note="hire pay / the band position the model pays, indexed to the year "
+                        "after the last snapshot"))
     return out
 
 
@@ -495,11 +562,12 @@ def build_overlay(estimates: list[Estimate], seeds: dict[str, pd.DataFrame], con
                    "workforce.new_hire_termination_rate", "compensation.cola_rate", "compensation.merit_budget",
                    "compensation.promotion_compensation.base_increase_pct",
                    "compensation.promotion_compensation.distribution_range",
-                   "enrollment.auto_enrollment.default_deferral_rate"):
+                   "enrollment.auto_enrollment.default_deferral_rate", "compensation.pay_band_index",
+                   "new_hire_compensation.market_adjustments.base_adjustment"):
         value = _fitted(estimates, target)
         put(target, None if value is None else round(max(0.0, value), 5))
     mix = {int(e.target.split("[")[1][:-1]): max(e.fitted, 0.0) for e in estimates
-           if e.target.startswith("new_hire_compensation.level_mix[")}
+           if e.target.startswith("new_hire_compensation.level_mix[") and e.z > 0}
     if mix and sum(mix.values()) > 0:
         put("new_hire_compensation.level_mix", _shares(mix))
     auto = config.enrollment.auto_enrollment
@@ -533,6 +601,7 @@ def fit(paths: list[Path], config: SimulationConfig, settings: fit_settings.FitS
     estimates += promotion_estimates(start, config, k)
     estimates += pay_estimates(start, config, k)
     estimates += hire_estimates(start, hires, k)
+    estimates += hire_pay_estimates(hires, config, k, snapshots[-1].year)
     estimates += participation_estimates(start, hires, config, k)
     seeds = seed_tables(estimates)
     years = snapshot_profile(snapshots, config).merge(pd.DataFrame([{

@@ -43,8 +43,10 @@ def prepare_workdir(workdir: Path, overlays: dict[str, dict] | None = None) -> P
 
 def simulate(workdir: Path, *, start: int, end: int, scenarios: list[str], seeds: list[int],
              census: Path | None = None, size: int | None = None, run: str = "default",
-             cores: int = 2) -> Simulation:
-    """Run the workflow for these years, scenarios and seeds; the census file, or a generated one."""
+             cores: int = 2, pairs: list[tuple[str, int]] | None = None) -> Simulation:
+    """Run the workflow for these years, scenarios and seeds; the census file, or a generated one.
+    pairs: only these (scenario, seed) runs instead of every scenario with every seed (the run
+    directory must then be results/<run>: a fresh working directory)."""
     config = {"start_year": start, "end_year": end, "scenarios": f"[{','.join(scenarios)}]",
               "seeds": f"[{','.join(str(s) for s in seeds)}]", "run": run, "reports": "false"}
     if census is not None:
@@ -53,6 +55,8 @@ def simulate(workdir: Path, *, start: int, end: int, scenarios: list[str], seeds
         config["census_size"] = size
     command = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
                "--cores", str(cores), "--config", *(f"{k}={v}" for k, v in config.items())]
+    if pairs:
+        command += ["--", *(f"results/{run}/{scenario}/seed_{seed}/summary.csv" for scenario, seed in pairs)]
     log = workdir / "logs" / f"{run}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as handle:
