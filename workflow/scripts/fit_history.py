@@ -105,7 +105,6 @@ def multiplier_rows(group: str, target_seed: str, band_column: str, estimates: l
     """Band multipliers scaled so their exposure-weighted mean is the default's (the scale of a
     hazard is carried elsewhere), each blended toward its default by credibility."""
     rows = [e for e in estimates if e.factor == factor]
-    exposure = sum(e.exposure for e in rows)
     scale = sum(e.exposure * defaults[e.level] for e in rows) / max(sum(e.exposure * e.relative for e in rows), 1e-12)
     out = []
     for band, default in defaults.items():
@@ -116,8 +115,9 @@ def multiplier_rows(group: str, target_seed: str, band_column: str, estimates: l
             continue
         out.append(estimate(group, f"{band_column.replace('_', ' ')} {band}", f"{target_seed}[{band}]",
                             scale * found.relative, (scale * found.low, scale * found.high), found.exposure, unit,
-                            default, k, note=f"{found.events:g} events"))
-    assert exposure >= 0
+                            default, k, note=f"{found.events:g} events" + (
+                                "; the reference band: the other intervals are relative to it"
+                                if found.low == found.high == found.relative else "")))
     return out
 
 
