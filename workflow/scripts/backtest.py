@@ -7,7 +7,7 @@ P10-P90 band of the replicates.
 Two runs are scored: the fitted overlay and the defaults (the base config as it is). The
 solver's counts are exact given the rates, so the seed alone gives no spread in headcount,
 hires or terminations; each fitted replicate therefore uses its own seed *and* its own draw of
-the fitted workforce rates (growth, terminations, new-hire terminations, promotion base) from
+the fitted workforce rates (growth, experienced and new-hire termination rates) from
 their 95 % intervals, so its band shows both the model's randomness and the fit's uncertainty.
 
     python workflow/scripts/backtest.py --history a.csv b.csv c.csv d.csv --holdout-year 2026 --name acme
