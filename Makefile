@@ -20,6 +20,12 @@ RUN ?=
 EXTRA ?=
 VERBOSE ?=
 CONFIRM ?=
+HISTORY ?=
+HOLDOUT_YEAR ?=
+NAME ?=
+OUT ?=
+SET ?=
+K ?=
 
 comma := ,
 space := $(subst ,, )
@@ -37,7 +43,7 @@ SMK_CONFIG := $(strip \
   $(if $(CONFIRM),confirm_large_run=true))
 SMK_ARGS := --cores $(CORES) $(if $(SMK_CONFIG),--config $(SMK_CONFIG)) $(EXTRA)
 
-.PHONY: simulate test test-fast fuzz lint bench dryrun clean env timeline report config-docs runs sql
+.PHONY: simulate test test-fast fuzz lint bench dryrun clean env timeline report config-docs runs sql history fit backtest
 
 env: $(VENV)/.installed
 
@@ -86,6 +92,26 @@ timeline: env
 # The runs in results/ with their inputs and dates.
 runs: env
 	@$(BIN)/python workflow/scripts/runs.py
+
+# Fitting to a sponsor's history (year-end census snapshots, oldest first; a glob expands in name
+# order, a missing file is kept so the error names it).
+HISTORY_FILES = $(foreach f,$(HISTORY),$(or $(sort $(wildcard $(f))),$(f)))
+
+# A generated history of one employer under known assumptions (SET="workforce.total_termination_rate=0.18").
+history: env
+	@$(BIN)/python workflow/scripts/generate_history.py --out $(or $(OUT),results/history) $(if $(SIZE),--size $(SIZE)) \
+	  $(if $(SEED),--seed $(SEED)) $(foreach s,$(SET),--set $(s))
+
+# Fitted assumptions: config/scenarios/fitted_<NAME>.yaml, seeds and report in results/fit/<NAME>/.
+fit: env
+	@test -n "$(HISTORY)" -a -n "$(NAME)" || { echo 'usage: make fit HISTORY="a.csv b.csv ..." NAME=<name> [K=<credibility k>]'; exit 2; }
+	@$(BIN)/python workflow/scripts/fit_history.py --history $(HISTORY_FILES) --name $(NAME) $(if $(K),--credibility-k $(K))
+
+# Fit before HOLDOUT_YEAR, simulate it with seeds, score against the actual snapshot: results/backtest/<NAME>/.
+backtest: env
+	@test -n "$(HISTORY)" -a -n "$(HOLDOUT_YEAR)" -a -n "$(NAME)" || { echo 'usage: make backtest HISTORY="a.csv b.csv ..." HOLDOUT_YEAR=<year> NAME=<name> [SEEDS="42 43 44"]'; exit 2; }
+	@$(BIN)/python workflow/scripts/backtest.py --history $(HISTORY_FILES) --holdout-year $(HOLDOUT_YEAR) --name $(NAME) \
+	  $(if $(SEEDS),--seeds $(SEEDS))
 
 # An SQL prompt on a run's database, read-only, with the project's own DuckDB.
 sql: env

@@ -1,7 +1,7 @@
 """Every command in the README runs as written, in a copy of the repository (as a fresh clone).
 
 The commands that only plan other runs (other years, censuses, scenarios, seeds) run with
-`EXTRA=--dry-run`, and the long ones (`make test`, `make bench`) with `make -n`: those are
+`EXTRA=--dry-run`, and the long ones (`make test`, `make bench`, `make backtest`) with `make -n`: those are
 the documented equivalents. Everything else runs for real, in README order: `make simulate`
 (2025-2029, 10,000 generated employees), the queries, the Python example, `make clean`.
 """
@@ -23,6 +23,7 @@ README = REPO / "README.md"
 PLANNED_ONLY = re.compile(r"^make simulate .*(START|CENSUS|CONFIG|SEED|SCENARIOS|SEEDS|RUN)=")
 # the suite itself, the long fuzz profile and the benchmark: minutes each
 NOT_RUN_HERE = {"make test", "make test-fast", "make fuzz", "make bench"}
+LONG_PREFIXES = ("make backtest ",)  # simulations of the held-out year with several seeds: minutes
 
 
 def fenced_blocks(text: str, language: str) -> list[str]:
@@ -41,7 +42,7 @@ def readme_commands() -> list[str]:
 
 
 def as_run_here(command: str) -> str:
-    if command in NOT_RUN_HERE:
+    if command in NOT_RUN_HERE or command.startswith(LONG_PREFIXES):
         return command.replace("make", "make -n", 1)
     if PLANNED_ONLY.match(command) or command.startswith("snakemake --cores"):
         return command + (" EXTRA=--dry-run" if command.startswith("make") else " --dry-run")

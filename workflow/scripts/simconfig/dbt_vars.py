@@ -157,6 +157,7 @@ def dbt_vars(config: SimulationConfig, *, reference: SimulationConfig | None = N
         "readiness_target": readiness.target_replacement_ratio,
         "readiness_include_social_security": readiness.include_social_security,
         "social_security_wage_growth": readiness.social_security_wage_growth,
+        "seed_tables": c.seed_tables.dbt_var(),
     }
 
 

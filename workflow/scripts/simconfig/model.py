@@ -19,6 +19,7 @@ from simconfig.sections.irs_limits import IrsLimits
 from simconfig.sections.new_hire_compensation import NewHireCompensation
 from simconfig.sections.raise_timing import RaiseTiming
 from simconfig.sections.retirement_readiness import RetirementReadiness
+from simconfig.sections.seed_tables import SeedTables
 from simconfig.sections.simulation import Simulation
 from simconfig.sections.vesting import Vesting, years_to_full_vesting
 from simconfig.sections.workforce import Workforce
@@ -55,6 +56,8 @@ class SimulationConfig(Section):
     forfeitures: Forfeitures = key(default_factory=Forfeitures, description="Use of forfeited employer money.")
     retirement_readiness: RetirementReadiness = key(default_factory=RetirementReadiness,
                                                     description="Projected replacement ratios.")
+    seed_tables: SeedTables = key(default_factory=SeedTables, description="A scenario's own rows for the "
+                                  "assumption seeds (written by make fit).")
 
     @model_validator(mode="after")
     def _fallbacks_agree(self):

@@ -25,15 +25,15 @@ merit_by_level as (
 ),
 
 promotion_base as (
-    select * from {{ ref('config_promotion_hazard_base') }}
+    select * from {{ seed_table('config_promotion_hazard_base') }}
 ),
 
 promotion_age as (
-    select * from {{ ref('config_promotion_hazard_age_multipliers') }}
+    select * from {{ seed_table('config_promotion_hazard_age_multipliers') }}
 ),
 
 promotion_tenure as (
-    select * from {{ ref('config_promotion_hazard_tenure_multipliers') }}
+    select * from {{ seed_table('config_promotion_hazard_tenure_multipliers') }}
 ),
 
 raise_months as (

@@ -12,15 +12,15 @@ needs as (
 ),
 
 hazard_base as (
-    select * from {{ ref('config_termination_hazard_base') }}
+    select * from {{ seed_table('config_termination_hazard_base') }}
 ),
 
 age_multipliers as (
-    select * from {{ ref('config_termination_hazard_age_multipliers') }}
+    select * from {{ seed_table('config_termination_hazard_age_multipliers') }}
 ),
 
 tenure_multipliers as (
-    select * from {{ ref('config_termination_hazard_tenure_multipliers') }}
+    select * from {{ seed_table('config_termination_hazard_tenure_multipliers') }}
 ),
 
 hazard as (

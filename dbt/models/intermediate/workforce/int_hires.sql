@@ -60,7 +60,7 @@ age_distribution as (
     select
         hire_age,
         sum(age_weight) over (order by hire_age) / sum(age_weight) over () as cumulative_weight
-    from {{ ref('config_new_hire_age_distribution') }}
+    from {{ seed_table('config_new_hire_age_distribution') }}
 ),
 
 drawn as (
