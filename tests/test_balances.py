@@ -88,7 +88,7 @@ def test_a_census_without_balances_starts_at_zero_and_says_so(tmp_path):
     run = simulate(workdir, start=2025, end=2025, extra={"census": str(path)}, reports=True)
     summary = _summary(run)
     assert summary.loc[2025, "plan_assets_boy"] == 0 and summary.loc[2025, "total_plan_assets"] > 0
-    report = (run.run_dir / "report.html").read_text()
+    report = (run.run_dir / "report" / "report.html").read_text()
     assert "no account balances" in report
 
 

@@ -29,7 +29,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-RUN_CHARTS = ("headcount", "pay", "participation", "employer_cost")
+RUN_CHARTS = ("headcount", "pay", "participation", "employer_cost", "plan_assets", "readiness")
 METADATA = {"config_hash": "abc123", "seed": 42, "years": "2025-2027", "census_file": "census.csv",
             "census_sha256": "f" * 64, "version_python": "3.11", "commit": "deadbeef<script>alert(1)</script>",
             "run_seconds": 12.5}
@@ -191,7 +191,8 @@ def test_comparison_chart_axes_start_at_zero(summaries: dict[str, pd.DataFrame])
 def test_workbook_sheets(report_run: Run, tmp_path: Path):
     path = workbook.write_workbook(report_run.run_dir, METADATA, shipped_config(), tmp_path / "run.xlsx")
     sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
-    assert list(sheets) == ["Summary", "Breakdowns", "Events by type", "Assumptions", "Metadata"]
+    assert list(sheets) == ["Summary", "Breakdowns", "Balances and readiness", "Events by type", "Assumptions",
+                            "Metadata"]
 
     # Readable headers: no snake_case anywhere.
     for name, frame in sheets.items():
@@ -474,6 +475,9 @@ def test_comparison_of_a_match_change_leaves_the_workforce_unchanged(match_summa
     assert drawn == {f"comparison_{m}" for m in summary_metrics.comparison_charts() if m in changed}
     assert "comparison_net_employer_cost" in drawn
     assert not drawn & {"comparison_end_headcount", "comparison_average_compensation"}
+    # A richer match puts more money in the accounts: plan assets and readiness are compared and drawn.
+    assert {"total_plan_assets", "replacement_ratio_median"} <= set(changed)
+    assert {"comparison_total_plan_assets", "comparison_replacement_ratio_median"} <= drawn
     page = path.read_text()
     headline = re.search(r'<p class="headline" id="headline">(.*?)</p>', page, re.S).group(1)
     assert headline.startswith("richer_match against baseline over 2025-2027: ")
@@ -545,6 +549,11 @@ def test_run_report_renders_offline_in_chromium(browser, report_run: Run, run_re
     assert seen["rows"]["breakdown-age"] == report_breakdowns.breakdowns(report_run.run_dir)["age"].query(
         f"simulation_year == {report_run.years[-1]}").shape[0]
     assert seen["rows"]["breakdown-hce"] == 2
+    assert seen["rows"]["summary-accounts"] == len(set(summary_metrics.group("accounts"))
+                                                   - set(html_report.FORFEITURE_USE))
+    assert seen["rows"]["summary-readiness"] == len(summary_metrics.group("readiness"))
+    assert seen["rows"]["readiness-pay"] == report_breakdowns.readiness_breakdowns(report_run.run_dir)["pay"].query(
+        f"simulation_year == {report_run.years[-1]}").shape[0]
     assert seen["rows"]["quality-gates"] == len(report_run.years)
     assert seen["rows"]["run-metadata"] == len(METADATA)
 
@@ -696,3 +705,224 @@ def test_config_differences_are_shown_in_their_units():
     assert ">4 %</td>" in html and ">6 %</td>" in html
     assert "employee_min 0 %, employee_max 6 %, match_rate 100 %" in html
     assert "[{" not in html and "{&quot;" not in html  # no JSON
+
+
+# --- balances and retirement readiness ----------------------------------------------------------------
+
+BALANCE_SOURCES = ("balance_pre_tax", "balance_roth", "balance_after_tax", "balance_match", "balance_core",
+                   "balance_rollover", "loan_balance")
+
+
+def table_cells(page: str, table_id: str) -> dict[str, list[str]]:
+    """The body rows of a report table by their first cell: {label: [the other cells' text]}."""
+    import html as html_lib
+
+    table = re.search(rf'<table id="{re.escape(table_id)}".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    rows = [[html_lib.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table)]
+    return {row[0]: row[1:] for row in rows}
+
+
+def copy_run(run_dir: Path, to: Path, balance_columns: list[str] | None = None, old: bool = False) -> Path:
+    """The summary, snapshots and census report of a run in another directory; balance_columns replaces the
+    census report's; old: without the account and readiness columns (a run from before balances)."""
+    summary = pd.read_csv(run_dir / "summary.csv")
+    account_columns = [*summary_metrics.group("accounts"), *summary_metrics.group("readiness"),
+                       *html_report.ACCOUNT_DETAIL, *html_report.FORFEITURE_USE]
+    (to / "census").mkdir(parents=True)
+    report = json.loads((run_dir / "census" / "census_report.json").read_text())
+    if balance_columns is not None:
+        report["balance_columns"] = balance_columns
+    if old:
+        report.pop("balance_columns", None)
+        summary = summary.drop(columns=[c for c in account_columns if c in summary.columns and c != "forfeitures"])
+    (to / "census" / "census_report.json").write_text(json.dumps(report))
+    summary.to_csv(to / "summary.csv", index=False)
+    for path in sorted(run_dir.glob("years/*/snapshot.parquet")):
+        snapshot = pd.read_parquet(path)
+        if old:  # employees only, and none of the account columns
+            first = list(snapshot.columns).index("account_status")
+            snapshot = snapshot[snapshot.employment_status != "deferred_vested"].iloc[:, :first]
+        (to / "years" / path.parent.name).mkdir(parents=True)
+        snapshot.to_parquet(to / "years" / path.parent.name / "snapshot.parquet")
+    return to
+
+
+def last_year_actives(report_run: Run) -> pd.DataFrame:
+    snapshots = report_run.snapshots()
+    return snapshots[(snapshots.simulation_year == report_run.years[-1]) & (snapshots.employment_status == "active")]
+
+
+def test_balances_section_shows_the_summary_values(report_run: Run, run_report: Path):
+    page = run_report.read_text()
+    assert page.index("<h2>Charts</h2>") < page.index("<h2>Balances and retirement readiness</h2>") \
+        < page.index("<h2>By age, tenure, pay and HCE status</h2>")
+    census = json.loads((report_run.run_dir / "census" / "census_report.json").read_text())
+    assert census["balance_columns"]  # the generated census gives balances
+    assert f"Opening balances come from the census columns {', '.join(census['balance_columns'])}." in page
+    summary = pd.read_csv(report_run.run_dir / "summary.csv").set_index("simulation_year")
+    tables = {"summary-accounts": [c for c in summary_metrics.group("accounts")
+                                   if c not in html_report.FORFEITURE_USE],
+              "summary-forfeitures": list(html_report.FORFEITURE_USE),
+              "summary-payouts": list(html_report.ACCOUNT_DETAIL),
+              "summary-readiness": list(summary_metrics.group("readiness"))}
+    for table_id, columns in tables.items():
+        cells = table_cells(page, table_id)
+        assert list(cells) == [summary_metrics.label(c) for c in columns], table_id
+        for column in columns:
+            expected = [html_report.format_value(summary_metrics.unit(column), summary.at[y, column])
+                        for y in report_run.years]
+            assert cells[summary_metrics.label(column)] == expected, column
+    # The shipped config uses forfeitures for employer contributions, in the year they arise.
+    used = summary["forfeitures_used_for_contributions"].sum()
+    assert used == pytest.approx(summary["forfeitures"].sum()) and used > 0
+    assert (f"used for employer contributions {html_report.short_money(used)}, for plan expenses $0" in page)
+    assert "(forfeitures: use reduce_employer_contributions, timing same_year)" in page
+    assert {"chart-plan_assets", "chart-readiness"} <= set(re.findall(r'<figure id="(chart-[a-z_]+)"', page))
+    section = page[page.index("<h2>Balances and retirement readiness</h2>"):page.index("<h2>By age, tenure")]
+    assert section.count("<figure") == 2  # the balance charts are here, not under Charts
+
+
+def test_census_without_balances_says_so(report_run: Run, tmp_path: Path):
+    run = copy_run(report_run.run_dir, tmp_path / "run", balance_columns=[])
+    page = html_report.render_run_report(run, [], METADATA, shipped_config())
+    assert (f"The census gives no account balances: every account starts at zero in {report_run.years[0]}."
+            in page)
+    assert "Opening balances come from" not in page and "no account balances" in page
+    given = copy_run(report_run.run_dir, tmp_path / "given", balance_columns=["balance_pre_tax", "loan_balance"])
+    page = html_report.render_run_report(given, [], METADATA, shipped_config())
+    assert "Opening balances come from the census columns balance_pre_tax, loan_balance." in page
+    assert "no account balances" not in page
+
+
+def test_plan_assets_chart_stacks_every_account(report_run: Run, run_charts: list[Path]):
+    png = next(p for p in run_charts if p.name == "plan_assets.png")
+    assert png.read_bytes().startswith(PNG_MAGIC)
+    readiness = next(p for p in run_charts if p.name == "readiness.png")
+    assert readiness.read_bytes().startswith(PNG_MAGIC)
+    # Sums over every row of the snapshot: employees and former employees with a deferred vested balance.
+    every = report_run.snapshots(with_former=True)
+    assert (every.employment_status == "deferred_vested").any()
+    expected = every.groupby("simulation_year")[list(BALANCE_SOURCES)].sum()
+    sources = charts.plan_asset_sources(report_run.run_dir)
+    assert list(sources.columns) == list(BALANCE_SOURCES)
+    np.testing.assert_allclose(sources.to_numpy(), expected.to_numpy(), rtol=1e-9)
+    summary = pd.read_csv(report_run.run_dir / "summary.csv").set_index("simulation_year")
+    np.testing.assert_allclose(sources.sum(axis=1), summary["total_plan_assets"], rtol=1e-9)
+    # The drawn bars: one per source and year, stacked to the year's total plan assets.
+    top, bottom = charts.run_figures(report_run.run_dir)["plan_assets"].axes
+    heights = np.array([bar.get_height() for bar in top.patches]).reshape(len(BALANCE_SOURCES), -1)
+    np.testing.assert_allclose(heights.sum(axis=0), summary["total_plan_assets"], rtol=1e-9)
+    lines = {line.get_label(): line.get_ydata() for line in bottom.get_lines() if not line.get_label().startswith("_")}
+    assert list(lines) == ["Investment earnings", "Distributions", "Leakage"]
+    np.testing.assert_allclose(lines["Leakage"], summary["leakage"])
+
+
+def test_readiness_chart_marks_the_target(report_run: Run):
+    ratios = last_year_actives(report_run)["total_replacement_ratio"].dropna()
+    config = shipped_config({"retirement_readiness": {"target_replacement_ratio": 0.6}})
+    ax = charts.run_figures(report_run.run_dir, config)["readiness"].axes[0]
+    assert sum(bar.get_height() for bar in ax.patches) == len(ratios)  # every active with a projection
+    target = [line for line in ax.get_lines() if line.get_label().startswith("Target 60%")]
+    assert len(target) == 1 and list(target[0].get_xdata()) == [0.6, 0.6]
+    assert f"({(ratios >= 0.6).mean():.1%} at or above)" in target[0].get_label()
+    assert ax.get_ylim()[0] == 0 and ax.get_xlim()[0] == 0
+
+
+def test_readiness_by_band_matches_the_snapshot(report_run: Run, run_report: Path):
+    actives = last_year_actives(report_run).copy()
+    ages = read_seed("config_age_bands")
+    actives["age_band"] = pd.cut(actives.current_age, [float(r["min_value"]) for r in ages]
+                                 + [float(ages[-1]["max_value"])], right=False,
+                                 labels=[r["band_label"] for r in ages]).astype(str)
+    levels = {int(r["level_id"]): r["level_name"] for r in read_seed("config_job_levels")}
+    actives["pay_band"] = actives.level_id.map(levels)
+    tables = report_breakdowns.readiness_breakdowns(report_run.run_dir, 0.70)
+    assert list(tables) == ["age", "pay"]
+    page = run_report.read_text()
+    for banding, column in (("age", "age_band"), ("pay", "pay_band")):
+        table = tables[banding]
+        table = table[table.simulation_year == report_run.years[-1]]
+        grouped = actives.groupby(column)
+        expected = pd.DataFrame({
+            "actives": grouped.size(), "median_total_replacement_ratio": grouped.total_replacement_ratio.median(),
+            "median_dc_replacement_ratio": grouped.dc_replacement_ratio.median(),
+            "share_on_track": grouped.total_replacement_ratio.apply(lambda r: (r.dropna() >= 0.70).mean())})
+        got = table.assign(key=table.band.str.split(" (", regex=False).str[0]).set_index("key")
+        assert sorted(got.index) == sorted(expected.index), banding
+        for name in report_breakdowns.READINESS_COLUMNS:
+            np.testing.assert_allclose(got.loc[expected.index, name].to_numpy(float),
+                                       expected[name].to_numpy(float), rtol=1e-12, err_msg=f"{banding} {name}")
+        assert got["actives"].sum() == len(actives)
+        # The report shows the same numbers.
+        cells = table_cells(page, f"readiness-{banding}")
+        for row in table.to_dict("records"):
+            assert cells[row["band"]] == [html_report.format_value(unit, row[c]) for c, (_, unit)
+                                          in report_breakdowns.READINESS_COLUMNS.items()], (banding, row["band"])
+    # The summary's figures come from the same snapshot: its median and share on track.
+    last = pd.read_csv(report_run.run_dir / "summary.csv").iloc[-1]
+    assert last.replacement_ratio_median == pytest.approx(actives.total_replacement_ratio.median(), abs=1e-6)
+    assert last.share_on_track == pytest.approx((actives.total_replacement_ratio.dropna() >= 0.70).mean(), abs=1e-6)
+
+
+def test_workbook_has_readiness_by_band(report_run: Run, tmp_path: Path):
+    from openpyxl import load_workbook
+
+    path = workbook.write_workbook(report_run.run_dir, METADATA, shipped_config(), tmp_path / "run.xlsx")
+    sheet = pd.read_excel(path, sheet_name="Balances and readiness", engine="openpyxl")
+    assert list(sheet.columns) == ["Year", "Breakdown", "Band",
+                                   *(label for label, _ in report_breakdowns.READINESS_COLUMNS.values())]
+    tables = report_breakdowns.readiness_breakdowns(report_run.run_dir, 0.70)
+    assert len(sheet) == sum(len(t) for t in tables.values()) and set(sheet["Year"]) == set(report_run.years)
+    summary = pd.read_csv(report_run.run_dir / "summary.csv").set_index("simulation_year")
+    for (year, _), group in sheet.groupby(["Year", "Breakdown"]):
+        assert group["Year-end actives"].sum() == summary.at[year, "end_headcount"]  # employees only
+    age = sheet[sheet["Breakdown"] == report_breakdowns.title("age")].reset_index(drop=True)
+    np.testing.assert_allclose(age["Median replacement ratio"], tables["age"]["median_total_replacement_ratio"])
+    book = load_workbook(path)["Balances and readiness"]
+    assert {row[4].number_format for row in book.iter_rows(min_row=2)} == {"0.00%"}
+
+
+def test_a_run_without_balances_still_reports(report_run: Run, tmp_path: Path):
+    run = copy_run(report_run.run_dir, tmp_path / "old", old=True)
+    drawn = charts.make_run_charts(run, tmp_path / "charts")
+    assert sorted(p.stem for p in drawn if p.suffix == ".svg") == sorted(RUN_CHARTS[:4])
+    page = html_report.render_run_report(run, drawn, METADATA, shipped_config())
+    assert "No balance data in this run." in page and 'id="summary-accounts"' not in page
+    assert page.count("<figure") == 4
+    assert all(t.empty for t in report_breakdowns.readiness_breakdowns(run).values())
+    sheets = pd.read_excel(workbook.write_workbook(run, METADATA, shipped_config(), tmp_path / "old.xlsx"),
+                           sheet_name=None, engine="openpyxl")
+    assert sheets["Balances and readiness"].empty and not sheets["Breakdowns"].empty
+
+
+def test_employee_counts_leave_out_former_employees(report_run: Run):
+    # Former employees holding a balance are rows of the snapshot, but no band or bucket counts them.
+    every = report_run.snapshots(with_former=True)
+    assert (every.employment_status == "deferred_vested").any()
+    employees = report_run.snapshots()
+    actives = employees[employees.employment_status == "active"].groupby("simulation_year").size()
+    for name, table in report_breakdowns.breakdowns(report_run.run_dir).items():
+        assert table.groupby("simulation_year")["actives"].sum().to_dict() == actives.to_dict(), name
+    participants = employees[(employees.employment_status == "active")
+                             & (employees.participation_status == "participating")].groupby("simulation_year").size()
+    assert charts.deferral_buckets(report_run.run_dir).sum(axis=1).to_dict() == participants.to_dict()
+
+
+def test_ensemble_band_chart_shows_plan_assets(report_run: Run):
+    import ensemble
+
+    assert {"total_plan_assets", "replacement_ratio_median"} <= set(ensemble.BAND_CHART_METRICS)
+    assert set(ensemble.BAND_CHART_METRICS) <= set(summary_metrics.numeric_metrics())
+    one = ensemble.seed_metrics(report_run.run_dir, 1)
+    other = one.assign(seed=2, value=np.where(one.metric == "total_plan_assets", one.value * 1.1, one.value))
+    table = ensemble.ensemble_table(pd.concat([one, other], ignore_index=True))
+    spread = ensemble.spread_summary(table).set_index("metric")["spread"]
+    assert spread["total_plan_assets"] == "varies across seeds" and spread["end_headcount"] == "deterministic"
+    figure = ensemble.band_figure(table, "two seeds")
+    visible = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_title().split("\n")[0] for ax in visible] == list(ensemble.BAND_CHART_METRICS)
+    assets = visible[list(ensemble.BAND_CHART_METRICS).index("total_plan_assets")]
+    band = assets.collections[0].get_paths()[0].vertices[:, 1]  # the P10-P90 band
+    rows = table[table.metric == "total_plan_assets"]
+    assert band.max() == pytest.approx(rows.p90.max()) and band.min() == pytest.approx(rows.p10.min())

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 import summary_metrics
+from report_breakdowns import readiness_target, snapshot_columns, snapshot_files
 
 # Figure objects only (no pyplot): jobs run in threads and pyplot keeps global state.
 matplotlib.use("Agg")
@@ -21,6 +22,14 @@ DEFERRAL_BUCKETS = ("0-3%", "3-6%", "6-10%", "10%+")
 COLORS = {"line": "#1f3b73", "hires": "#2e8b57", "experienced": "#c0392b", "new_hire": "#e67e22",
           "match": "#1f77b4", "core": "#9ecae1", "forfeitures": "#d62728", "net": "#222222"}
 BUCKET_COLORS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
+# Balance columns of the snapshot (sources, then loans outstanding): their sum is the account's closing balance.
+BALANCE_SOURCES = {"balance_pre_tax": ("Pre-tax", "#1f77b4"), "balance_roth": ("Roth", "#9467bd"),
+                   "balance_after_tax": ("After-tax", "#8c564b"), "balance_match": ("Match", "#2ca02c"),
+                   "balance_core": ("Core", "#98df8a"), "balance_rollover": ("Rollover in", "#ff7f0e"),
+                   "loan_balance": ("Loans outstanding", "#7f7f7f")}
+ACCOUNT_FLOWS = {"investment_earnings": ("Investment earnings", "#2ca02c", "o"),
+                 "distributions": ("Distributions", "#1f3b73", "s"), "leakage": ("Leakage", "#d62728", "^")}
+READINESS_BIN = 0.05  # histogram bins of 5 % of pay: fixed, so the same data gives the same chart
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 LINESTYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v")
@@ -50,6 +59,34 @@ def deferral_buckets(run_dir: Path) -> pd.DataFrame:
     table = counts.pivot_table(index="simulation_year", columns="bucket", values="participants",
                                aggfunc="sum", fill_value=0)
     return table.reindex(columns=list(DEFERRAL_BUCKETS), fill_value=0).sort_index()
+
+
+def plan_asset_sources(run_dir: Path) -> pd.DataFrame | None:
+    """Year-end plan assets by source (columns BALANCE_SOURCES) per year, over every account: employees and
+    former employees with a deferred vested balance. None if the snapshots have no balances (older runs)."""
+    files = snapshot_files(run_dir)
+    if not set(BALANCE_SOURCES) <= snapshot_columns(files):
+        return None
+    sums = ", ".join(f"coalesce(sum({c}), 0) as {c}" for c in BALANCE_SOURCES)
+    with duckdb.connect() as con:
+        frame = con.execute(f"select simulation_year, {sums} from read_parquet($files) group by all",
+                            {"files": files}).df()
+    return frame.astype({"simulation_year": int}).set_index("simulation_year").sort_index()
+
+
+def replacement_ratios(run_dir: Path) -> tuple[int, pd.Series] | None:
+    """(last year, projected total replacement ratio of its year-end actives); None without projections."""
+    files = snapshot_files(run_dir)
+    if "total_replacement_ratio" not in snapshot_columns(files):
+        return None
+    sql = """select simulation_year, total_replacement_ratio from read_parquet($files)
+             where employment_status = 'active' and total_replacement_ratio is not null
+               and simulation_year = (select max(simulation_year) from read_parquet($files))"""
+    with duckdb.connect() as con:
+        frame = con.execute(sql, {"files": files}).df()
+    if frame.empty:
+        return None
+    return int(frame["simulation_year"].iloc[0]), frame["total_replacement_ratio"].astype(float)
 
 
 def _money_scale(values: pd.Series) -> tuple[float, str]:
@@ -180,18 +217,76 @@ def employer_cost_figure(summary: pd.DataFrame) -> Figure:
     return fig
 
 
-def run_figures(run_dir: Path) -> dict[str, Figure]:
-    """The run charts by name: headcount, pay, participation, employer_cost."""
+def plan_assets_figure(summary: pd.DataFrame, sources: pd.DataFrame) -> Figure:
+    years = summary["simulation_year"].astype(int).tolist()
+    x = list(range(len(years)))
+    fig, (top, bottom) = _new_figure(2, 6)
+    sources = sources.reindex(years, fill_value=0.0)
+    base = np.zeros(len(years))
+    for column, (label, color) in BALANCE_SOURCES.items():
+        top.bar(x, sources[column], 0.6, bottom=base, color=color, label=label)
+        base = base + sources[column].to_numpy(float)
+    top.set_title("Plan assets by source (year end)")
+    _money_axis(top, pd.Series(base))
+    zero_based(top)
+    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
+    flows = [c for c in ACCOUNT_FLOWS if c in summary.columns]
+    for column in flows:
+        label, color, marker = ACCOUNT_FLOWS[column]
+        bottom.plot(x, summary[column], marker=marker, color=color, label=label)
+    values = pd.concat([summary[c] for c in flows]) if flows else pd.Series([0.0])
+    # From zero; below it only for a year of negative earnings (stochastic returns), then with a zero line.
+    low, high = min(0.0, float(values.min()) * 1.1), max(float(values.max()) * 1.1, 0.0)
+    bottom.set_ylim(low, high if high > low else 1.0)
+    if low < 0:
+        bottom.axhline(0, color="#888888", linewidth=0.8)
+    bottom.set_ylabel("Per year")
+    _money_axis(bottom, values)
+    bottom.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small")
+    _year_axis(bottom, years)
+    return fig
+
+
+def readiness_figure(year: int, ratios: pd.Series, target: float) -> Figure:
+    fig, (ax,) = _new_figure(1, 4.5)
+    top = max(float(ratios.max()), target)
+    # Rounded edges: a ratio exactly at the target falls in the bin from the target up, as it counts as on track.
+    bins = np.round(np.arange(int(top / READINESS_BIN) + 2) * READINESS_BIN, 6)
+    ax.hist(ratios, bins=bins, color="#6baed6", edgecolor="white", linewidth=0.5, label="Actives")
+    on_track = float((ratios >= target).mean())
+    ax.axvline(target, color="#d62728", linestyle="--", linewidth=1.6,
+               label=f"Target {target:.0%} ({on_track:.1%} at or above)")
+    ax.set_title(f"Projected replacement ratio of actives, {year}")
+    ax.set_xlabel("Replacement ratio at retirement (share of final pay)")
+    ax.set_ylabel("Actives")
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0, bins[-1])
+    zero_based(ax)
+    ax.legend(loc="upper right", frameon=False, fontsize="small")
+    return fig
+
+
+def run_figures(run_dir: Path, config: dict | None = None) -> dict[str, Figure]:
+    """The run charts by name: headcount, pay, participation, employer_cost, and where the run has balances
+    plan_assets and readiness (the target line from config, 0.70 without one)."""
     summary = read_summary(run_dir)
-    return {"headcount": headcount_figure(summary), "pay": pay_figure(summary),
-            "participation": participation_figure(summary, deferral_buckets(run_dir)),
-            "employer_cost": employer_cost_figure(summary)}
+    figures = {"headcount": headcount_figure(summary), "pay": pay_figure(summary),
+               "participation": participation_figure(summary, deferral_buckets(run_dir)),
+               "employer_cost": employer_cost_figure(summary)}
+    sources = plan_asset_sources(run_dir)
+    if sources is not None:
+        figures["plan_assets"] = plan_assets_figure(summary, sources)
+    ratios = replacement_ratios(run_dir)
+    if ratios is not None:
+        figures["readiness"] = readiness_figure(*ratios, readiness_target(config))
+    return figures
 
 
-def make_run_charts(run_dir: Path, out_dir: Path) -> list[Path]:
-    """headcount, pay, participation and employer_cost charts, each as .png and .svg."""
+def make_run_charts(run_dir: Path, out_dir: Path, config: dict | None = None) -> list[Path]:
+    """The run_figures charts, each as .png and .svg."""
     out_dir = Path(out_dir)
-    return [path for stem, fig in run_figures(Path(run_dir)).items() for path in _save(fig, out_dir, stem)]
+    return [path for stem, fig in run_figures(Path(run_dir), config).items() for path in _save(fig, out_dir, stem)]
 
 
 def differs(summaries: dict[str, pd.DataFrame], metric: str) -> bool:

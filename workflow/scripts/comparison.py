@@ -192,7 +192,9 @@ def render_comparison_report(summaries: dict[str, pd.DataFrame], baseline: str, 
          + chart_figures(charts, COMPARISON_CAPTIONS)),
         ("Metrics that differ, by year", "<p>variance = scenario - baseline (rates in percentage points); "
          "variance % is relative to the baseline (blank where the baseline is 0). Period: sum over the years "
-         "for flows and money, mean for rates and averages, last year for the year-end headcount.</p>"
+         "for flows and money, mean for rates and averages, last year for year-end levels ("
+         + escape(", ".join(summary_metrics.label(m).lower() for m, how in METRICS.items() if how == "last"))
+         + ").</p>"
          + (metric_html if changed else "<p>None.</p>")),
         ("Unchanged metrics", unchanged_html(unchanged, summaries, baseline, tables)),
         ("Run metadata", key_value_table(metadata, "run-metadata")),

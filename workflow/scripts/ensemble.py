@@ -16,7 +16,8 @@ from simconfig.segments import band_case_sql
 
 TENURE_BANDS = band_case_sql("config_tenure_bands", "employee_tenure")
 BAND_CHART_METRICS = ("end_headcount", "hires", "total_terminations", "participation_rate",
-                      "net_employer_cost", "average_compensation")
+                      "net_employer_cost", "average_compensation", "total_plan_assets", "replacement_ratio_median")
+BAND_CHART_COLUMNS = 3
 QUANTILES = {"p10": 0.10, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p90": 0.90}
 
 
@@ -66,15 +67,19 @@ def spread_summary(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_band_charts(table: pd.DataFrame, out_dir: Path, title: str) -> list[Path]:
+def band_figure(table: pd.DataFrame, title: str):
+    """One panel per BAND_CHART_METRICS metric: the median with its P25-P75 and P10-P90 bands."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    figure = Figure(figsize=(12, 7))
-    axes = figure.subplots(2, 3).flatten()
+    rows = -(-len(BAND_CHART_METRICS) // BAND_CHART_COLUMNS)  # as many rows as the metrics need
+    figure = Figure(figsize=(12, 3.5 * rows))
+    axes = figure.subplots(rows, BAND_CHART_COLUMNS).flatten()
+    for ax in axes[len(BAND_CHART_METRICS):]:  # spare cells of the grid
+        ax.set_visible(False)
     for ax, metric in zip(axes, BAND_CHART_METRICS):
         data = table[table.metric == metric]
-        if data.empty:
+        if data.empty:  # a metric this run lacks (a summary from before balances)
             ax.set_visible(False)
             continue
         years = data.simulation_year
@@ -89,8 +94,20 @@ def write_band_charts(table: pd.DataFrame, out_dir: Path, title: str) -> list[Pa
             ax.legend(fontsize=7)
         ax.set_xticks(list(years))
         ax.tick_params(labelsize=7)
+        # Plan assets run to hundreds of millions: $M (or $k) rather than an offset of 1e8; rates in percent.
+        if summary_metrics.unit(metric) == "money":
+            scale, suffix = (1e6, "M") if data.p90.abs().max() >= 1e6 else (1e3, "k")
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _, s=scale, x=suffix: f"${v / s:,.1f}{x}"))
+        elif summary_metrics.unit(metric) == "rate":
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))  # decimals as the range needs
     figure.suptitle(title)
     figure.tight_layout()
+    return figure
+
+
+def write_band_charts(table: pd.DataFrame, out_dir: Path, title: str) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figure = band_figure(table, title)
     paths = []
     for suffix, options in (("png", {"dpi": 110, "metadata": {"Software": None}}),
                             ("svg", {"metadata": {"Date": None}})):

@@ -37,6 +37,7 @@ select
     auto_escalation_opt_out,
     eligibility_override
 from read_parquet({path})
+where employment_status <> 'deferred_vested'  -- the employees of the year, not former ones' accounts
 order by employee_id
 """
 # The first snapshot: the workforce the simulation starts from (the census's actives, with the
@@ -56,6 +57,7 @@ select
     auto_escalation_opt_out,
     eligibility_override
 from read_parquet({path})
+where account_status = 'active'
 order by employee_id
 """
 

@@ -21,7 +21,18 @@ CAPTIONS = {
                      "year-end deferral rates in buckets 0-3 %, 3-6 %, 6-10 % and 10 %+ (bars, share of participants).",
     "employer_cost": "Employer match and core contributions (stacked bars), forfeitures that offset them "
                      "(below zero) and the net employer cost (line).",
+    "plan_assets": "Plan assets on Dec 31 by source, loans outstanding included (stacked bars; every account, "
+                   "former employees' deferred vested accounts too), and the year's investment earnings, "
+                   "distributions and leakage (cash-outs plus loan offsets; lines).",
+    "readiness": "Projected replacement ratio at retirement of the last year's actives (bins of 5 % of final pay) "
+                 "and the target (dashed line).",
 }
+# Charts shown in the balances and readiness section rather than under Charts.
+BALANCE_CHARTS = ("plan_assets", "readiness")
+# Accounts figures in tables of their own: the forfeitures and their use; distributions by type and vesting.
+FORFEITURE_USE = ("forfeitures", "forfeitures_used_for_contributions", "forfeitures_used_for_expenses",
+                  "forfeiture_account_opening", "forfeiture_account_closing")
+ACCOUNT_DETAIL = ("cash_distributions", "rollover_distributions", "loan_offsets", "force_outs", "vested_plan_assets")
 # Belt and braces for "opens offline": the browser refuses anything but inline styles and data: images.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 CSS = """
@@ -302,6 +313,102 @@ def breakdowns_html(run_dir: Path) -> str:
     return html
 
 
+def opening_balances_note(run_dir: Path, first_year: object) -> str:
+    report = _read_json(Path(run_dir) / "census" / "census_report.json")
+    if report is None:
+        return "<p>No census report found: where the opening balances come from is not recorded.</p>"
+    # No balance_columns (a census report from before balances) means no balances were read either.
+    columns = [str(c) for c in report.get("balance_columns") or []]
+    sentence = (f"Opening balances come from the census columns {', '.join(columns)}." if columns else
+                f"The census gives no account balances: every account starts at zero in {first_year}.")
+    return f'<p id="opening-balances">{escape(sentence)}</p>'
+
+
+def forfeitures_note(summary: pd.DataFrame, config: dict) -> str:
+    """How the period's forfeitures were used, in one sentence (the yearly figures are in the table)."""
+    needed = ("forfeitures", "forfeitures_used_for_contributions", "forfeitures_used_for_expenses",
+              "forfeiture_account_closing")
+    if summary.empty or not all(c in summary.columns for c in needed):
+        return ""
+    start, end = int(summary["simulation_year"].iloc[0]), int(summary["simulation_year"].iloc[-1])
+    span = str(end) if start == end else f"{start}-{end}"
+    settings = config.get("forfeitures") or {}
+    how = ", ".join(f"{k} {v}" for k, v in settings.items() if k in ("use", "timing"))
+    sentence = (f"Forfeitures {span}: {short_money(summary['forfeitures'].sum())}; used for employer "
+                f"contributions {short_money(summary['forfeitures_used_for_contributions'].sum())}, for plan "
+                f"expenses {short_money(summary['forfeitures_used_for_expenses'].sum())}; "
+                f"{short_money(summary['forfeiture_account_closing'].iloc[-1])} left in the forfeiture account "
+                f"on Dec 31, {end}" + (f" (forfeitures: {how})" if how else "") + ".")
+    return f'<p id="forfeiture-use">{escape(sentence)}</p>'
+
+
+def readiness_note(config: dict, target: float) -> str:
+    settings = config.get("retirement_readiness") or {}
+    social_security = settings.get("include_social_security", False)
+    parts = [f"Each active's balance is projected to age {settings.get('normal_retirement_age', '?')} "
+             f"(return {format_value('rate', settings.get('expected_return'))} a year, pay growth "
+             f"{format_value('rate', settings.get('pay_growth'))}) and turned into yearly income with an annuity "
+             f"factor of {settings.get('annuity_factor', '?')}",
+             "the replacement ratio is that income" + (" plus the estimated Social Security benefit"
+                                                        if social_security else "") + " over final pay",
+             f"on track = at or above the target of {format_value('rate', target)}"]
+    return f"<p>{escape('; '.join(parts))}.</p>"
+
+
+def readiness_by_band_html(run_dir: Path, target: float) -> str:
+    import report_breakdowns
+
+    tables = report_breakdowns.readiness_breakdowns(run_dir, target)
+    years = sorted({int(y) for t in tables.values() for y in t["simulation_year"]})
+    if not years:
+        return "<p>No projected replacement ratios in the snapshots.</p>"
+    year, columns = years[-1], report_breakdowns.READINESS_COLUMNS
+    html = (f"<p>Year-end actives of {year} (every year is in the workbook); medians and the share at or above "
+            "the target are over actives with a projection.</p>")
+    for banding, table in tables.items():
+        rows = [[r["band"], *(format_value(unit, r[c]) for c, (_, unit) in columns.items())]
+                for r in table[table["simulation_year"] == year].to_dict("records")]
+        title = report_breakdowns.title(banding)
+        html += f"<h3>Readiness by {escape(title[0].lower() + title[1:])}</h3>" + html_table(
+            [title, *(label for label, _ in columns.values())], rows, numeric=set(range(1, len(columns) + 1)),
+            cell_class={0: "label"}, table_id=f"readiness-{banding}", widths=["32%", *(["17%"] * len(columns))])
+    return html
+
+
+def balances_html(run_dir: Path, summary: pd.DataFrame, charts: list[Path], config: dict) -> str:
+    """Opening balances, the accounts figures by year with the forfeitures' use, the plan-assets chart; the
+    readiness figures by year, the replacement-ratio chart and readiness by age and pay band."""
+    import report_breakdowns
+
+    if summary.empty or "total_plan_assets" not in summary.columns:  # a run from before balances
+        return "<p>No balance data in this run.</p>"
+    shown = {Path(c).stem: c for c in charts if Path(c).stem in BALANCE_CHARTS}
+
+    def figure(stem: str) -> str:
+        return chart_figures([shown[stem]], CAPTIONS) if stem in shown else ""
+
+    def table(title: str, columns: tuple | list, table_id: str) -> str:
+        columns = [c for c in columns if c in summary.columns]
+        return f"<h3>{escape(title)}</h3>" + transposed_tables(summary, columns, table_id) if columns else ""
+
+    accounts = [c for c in summary_metrics.group("accounts") if c not in FORFEITURE_USE]
+    html = (opening_balances_note(run_dir, int(summary["simulation_year"].iloc[0]))
+            + table("Accounts", accounts, "summary-accounts")
+            + "<p>Total plan assets = plan assets on Jan 1 + contributions + investment earnings - forfeitures "
+              "- distributions; every account, former employees' deferred vested accounts included.</p>"
+            + table("Forfeitures and their use", FORFEITURE_USE, "summary-forfeitures")
+            + forfeitures_note(summary, config)
+            + table("Distributions by type and vesting", ACCOUNT_DETAIL, "summary-payouts")
+            + figure("plan_assets"))
+    readiness = [c for c in summary_metrics.group("readiness") if c in summary.columns]
+    if not readiness:
+        return html + "<h3>Retirement readiness</h3><p>No readiness figures in this run.</p>"
+    target = report_breakdowns.readiness_target(config)
+    return (html + "<h3>Retirement readiness</h3>" + readiness_note(config, target)
+            + transposed_tables(summary, readiness, "summary-readiness") + figure("readiness")
+            + readiness_by_band_html(run_dir, target))
+
+
 UNIT_NAMES = {"%": "percent", "$": "dollars", "x": "multiplier", "days": "days", "years": "years", "hours": "hours"}
 
 
@@ -405,7 +512,8 @@ def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, config:
         ("Summary", headline(summary)),
         ("Plan design", plan_design(config)),
         ("Key figures", key_figures(summary)),
-        ("Charts", chart_figures(charts, CAPTIONS)),
+        ("Charts", chart_figures([c for c in charts if Path(c).stem not in BALANCE_CHARTS], CAPTIONS)),
+        ("Balances and retirement readiness", balances_html(run_dir, summary, charts, config)),
         ("By age, tenure, pay and HCE status", breakdowns_html(run_dir)),
         ("Assumptions", assumptions_html(config)),
         ("Data quality", "<h3>Census</h3>" + census_notes(run_dir) + "<h3>Configuration keys without effect</h3>"
@@ -416,8 +524,8 @@ def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, config:
 
 
 def write_run_report(run_dir: Path, charts: list[Path], metadata: dict, config: dict, path: Path) -> Path:
-    """One self-contained HTML file: headline, plan design, key figures, charts, breakdowns by band,
-    assumptions by config key, data-quality notes, run metadata."""
+    """One self-contained HTML file: headline, plan design, key figures, charts, balances and retirement
+    readiness, breakdowns by band, assumptions by config key, data-quality notes, run metadata."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_run_report(run_dir, charts, metadata, config), encoding="utf-8")

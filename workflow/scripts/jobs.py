@@ -185,7 +185,7 @@ def run_report(input, output, params, log) -> None:
     run = Path(input.summary).parent
     metadata = json.loads(Path(input.metadata).read_text())
     config = json.loads(params.simulation_config)  # the scenario's config, every default filled in
-    chart_paths = charts.make_run_charts(run, Path(output.charts))
+    chart_paths = charts.make_run_charts(run, Path(output.charts), config)
     workbook.write_workbook(run, metadata, config, Path(output.workbook))
     html_report.write_run_report(run, chart_paths, metadata, config, Path(output.html))
     _log(log)(f"report -> {output.html}")

@@ -58,7 +58,7 @@ def unit_of(name: str, bare: object, metadata: list, description: str) -> str:
     words = f"{name} {description}".lower()
     if name.endswith("days") or description.startswith("Days"):
         return "days"
-    if name.endswith("_years") or name == "years":
+    if name.endswith("_years") or name == "years" or name.endswith("_age") or name == "age":
         return "years"
     if "hours" in name and "per_week" not in name:
         return "hours"
@@ -69,7 +69,7 @@ def unit_of(name: str, bare: object, metadata: list, description: str) -> str:
     if bare is float and low is not None and low >= -1 and high is not None and high <= 10 and (
             high <= 1 or any(w in name for w in ("rate", "pct", "percentage", "index"))):
         return "%"
-    if any(w in name for w in ("amount", "compensation", "salary")) and bare in (int, float):
+    if any(w in name for w in ("amount", "compensation", "salary", "balance", "limit")) and bare in (int, float):
         return "$"
     return ""
 

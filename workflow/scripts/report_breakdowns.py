@@ -90,3 +90,58 @@ def breakdowns(run_dir: Path) -> dict[str, pd.DataFrame]:
 
 def title(banding: str) -> str:
     return BANDINGS[banding][0]
+
+
+# Readiness columns of the by-band table, their labels and units, in display order.
+READINESS_COLUMNS = {
+    "actives": ("Year-end actives", "count"),
+    "median_total_replacement_ratio": ("Median replacement ratio", "rate"),
+    "median_dc_replacement_ratio": ("Median DC replacement ratio", "rate"),
+    "share_on_track": ("Share at or above target", "rate"),
+}
+READINESS_BANDINGS = ("age", "pay")
+READINESS_SNAPSHOT_COLUMNS = ("total_replacement_ratio", "dc_replacement_ratio")
+
+
+def readiness_target(config: dict | None) -> float:
+    """retirement_readiness.target_replacement_ratio of the run's config (0.70 without one)."""
+    return float(((config or {}).get("retirement_readiness") or {}).get("target_replacement_ratio", 0.70))
+
+
+def snapshot_files(run_dir: Path) -> list[str]:
+    return [str(p) for p in sorted(Path(run_dir).glob("years/*/snapshot.parquet"))]
+
+
+def snapshot_columns(files: list[str]) -> set[str]:
+    """The columns of the snapshots (empty without any): older runs have no balance or readiness columns."""
+    if not files:
+        return set()
+    with duckdb.connect() as con:
+        return {row[0] for row in con.execute("describe select * from read_parquet($files)", {"files": files})
+                .fetchall()}
+
+
+def readiness_breakdowns(run_dir: Path, target: float = 0.70) -> dict[str, pd.DataFrame]:
+    """Per banding (age, pay): rows (simulation_year, band) in band order, columns READINESS_COLUMNS, over
+    year-end actives (former employees with a balance have no projection). Medians and the share on track
+    are over actives with a projected ratio, as in fct_year_summary; empty tables if the run has none."""
+    files = snapshot_files(run_dir)
+    empty = pd.DataFrame(columns=["simulation_year", "band", *READINESS_COLUMNS])
+    if not set(READINESS_SNAPSHOT_COLUMNS) <= snapshot_columns(files):
+        return {name: empty.copy() for name in READINESS_BANDINGS}
+    tables = {}
+    for name in READINESS_BANDINGS:
+        _, band_sql, order_sql = BANDINGS[name]
+        sql = f"""
+            select simulation_year, {band_sql} as band, {order_sql} as band_order, count(*) as actives,
+                   median(total_replacement_ratio) as median_total_replacement_ratio,
+                   median(dc_replacement_ratio) as median_dc_replacement_ratio,
+                   count(*) filter (where total_replacement_ratio >= $target)
+                       / nullif(count(total_replacement_ratio), 0) as share_on_track
+            from read_parquet($files) where employment_status = 'active'
+            group by all"""
+        with duckdb.connect() as con:  # own connection: jobs run in threads
+            frame = con.execute(sql, {"files": files, "target": float(target)}).df()
+        frame = frame.sort_values(["simulation_year", "band_order"]).drop(columns="band_order")
+        tables[name] = frame.astype({"simulation_year": int, "actives": int}).reset_index(drop=True)
+    return tables

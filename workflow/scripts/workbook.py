@@ -89,6 +89,19 @@ def breakdowns_sheet(run_dir: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         {label: unit for label, unit in columns.values()}
 
 
+def readiness_sheet(run_dir: Path, config: dict) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Readiness of year-end actives by age band and pay band, every year: Year, Breakdown, Band, then
+    report_breakdowns.READINESS_COLUMNS (the target from the config)."""
+    target = report_breakdowns.readiness_target(config)
+    frames = [table.assign(breakdown=report_breakdowns.title(banding))
+              for banding, table in report_breakdowns.readiness_breakdowns(run_dir, target).items()]
+    columns = {"simulation_year": ("Year", "year"), "breakdown": ("Breakdown", "text"), "band": ("Band", "text"),
+               **report_breakdowns.READINESS_COLUMNS}
+    stacked = pd.concat(frames, ignore_index=True)[list(columns)]
+    return stacked.rename(columns={c: label for c, (label, _) in columns.items()}), \
+        {label: unit for label, unit in columns.values()}
+
+
 def events_sheet(run_dir: Path) -> pd.DataFrame:
     return event_counts(run_dir).rename(columns={"event_type": "Event type", "event_category": "Event category",
                                                  "total": "Total"})
@@ -124,17 +137,20 @@ def _format_columns(sheet, frame: pd.DataFrame, units: dict[str, str]) -> None:
 
 def write_workbook(run_dir: Path, metadata: dict, config: dict, path: Path) -> Path:
     """Sheets: Summary (a row per year, labelled columns), Breakdowns (age, tenure, pay band, HCE status per
-    year), Events by type, Assumptions (the config by key, with units), Metadata (in the given order)."""
+    year), Balances and readiness (replacement ratios by age and pay band per year; empty in a run without
+    them), Events by type, Assumptions (the config by key, with units), Metadata (in the given order)."""
     from openpyxl.styles import Alignment, Font
 
     run_dir, path = Path(run_dir), Path(path)
     summary, summary_units = summary_sheet(pd.read_csv(run_dir / "summary.csv"))
     breakdowns, breakdown_units = breakdowns_sheet(run_dir)
+    readiness, readiness_units = readiness_sheet(run_dir, config)
     events = events_sheet(run_dir)
     assumptions, assumption_formats = assumptions_sheet(config)
     sheets = {
         "Summary": (summary, summary_units),
         "Breakdowns": (breakdowns, breakdown_units),
+        "Balances and readiness": (readiness, readiness_units),
         "Events by type": (events, {str(c): "count" for c in events.columns[2:]}),
         "Assumptions": (assumptions, {}),
         "Metadata": (metadata_frame(metadata), {}),
