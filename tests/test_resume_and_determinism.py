@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 def _frames(run) -> tuple[pd.DataFrame, pd.DataFrame]:
     events = run.events().sort_values(["employee_id", "simulation_year", "event_sequence"]).reset_index(drop=True)
-    snapshots = run.snapshots().sort_values(["employee_id", "simulation_year"]).reset_index(drop=True)
+    snapshots = run.snapshots(with_former=True).sort_values(["employee_id", "simulation_year"]).reset_index(drop=True)
     return events, snapshots
 
 
