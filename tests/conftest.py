@@ -108,32 +108,44 @@ def three_year_run(tmp_path_factory) -> Run:
 
 
 @pytest.fixture(scope="session")
-def slurm_cluster():
-    """A running one-node SLURM (tests/cluster/start_slurm.sh installs and starts it);
-    stops only the daemons this fixture started."""
+def slurm_start():
+    """Runs tests/cluster/start_slurm.sh once (it installs and starts a one-node SLURM) and
+    yields (error or None, daemons started); stops only the daemons it started."""
     try:
         result = subprocess.run(["bash", str(CLUSTER_SCRIPTS / "start_slurm.sh")], capture_output=True, text=True,
                                 stdin=subprocess.DEVNULL, timeout=900,
                                 env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
     except subprocess.TimeoutExpired as error:
-        pytest.fail(f"tests/cluster/start_slurm.sh timed out:\n{error.stdout}\n{error.stderr}")
+        yield f"tests/cluster/start_slurm.sh timed out:\n{error.stdout}\n{error.stderr}", []
+        return
+    error = None
     if result.returncode != 0:
-        pytest.fail(f"tests/cluster/start_slurm.sh failed ({result.returncode}); SLURM is needed for this test:\n"
-                    f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+        error = (f"tests/cluster/start_slurm.sh failed ({result.returncode}); SLURM is needed for this test:\n"
+                 f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
     started = re.findall(r"^started:(.*)$", result.stdout, re.MULTILINE)
     daemons = started[-1].split() if started else []
     try:
-        yield daemons
+        yield error, daemons
     finally:
         if daemons:
             subprocess.run(["bash", str(CLUSTER_SCRIPTS / "stop_slurm.sh"), *daemons], capture_output=True,
                            text=True, timeout=120)
 
 
+@pytest.fixture(scope="session")
+def slurm_cluster(slurm_start):
+    """A running one-node SLURM; the test fails with the start script's output when it could not start."""
+    error, daemons = slurm_start
+    if error:
+        pytest.fail(error)
+    return daemons
+
+
 @pytest.fixture(scope="session", autouse=True)
 def slurm_controller_when_installed(request):
     """With SLURM installed but its controller down, every snakemake start waits 10 s:
     the SLURM executor plugin asks `scontrol show config` when it is imported. Where
-    SLURM is installed (CI installs it for tests/test_slurm.py), run it for the session."""
+    SLURM is installed (CI installs it for tests/test_slurm.py), run it for the session.
+    A SLURM that cannot start fails the SLURM tests only (slurm_cluster), not every test."""
     if shutil.which("scontrol") and os.geteuid() == 0:
-        request.getfixturevalue("slurm_cluster")
+        request.getfixturevalue("slurm_start")

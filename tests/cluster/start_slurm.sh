@@ -128,7 +128,9 @@ if alive /run/slurmctld.pid; then
 else
   log "starting slurmctld"
   rm -f /run/slurmctld.pid
-  slurmctld || die "slurmctld did not start; last log lines:
+  # -c: a test cluster starts clean; jobs saved by a controller that was killed (a stopped
+  # session) would otherwise hold the node's CPUs and keep the test job below from running
+  slurmctld -c || die "slurmctld did not start; last log lines:
 $(tail -n 20 /var/log/slurm/slurmctld.log 2>/dev/null)"
   for _ in $(seq 100); do alive /run/slurmctld.pid && break; sleep 0.1; done
   alive /run/slurmctld.pid || die "slurmctld exited; last log lines:
@@ -151,8 +153,10 @@ fi
 # ---- wait until usable ---------------------------------------------------------
 log "waiting for node $HOST to become idle"
 state=""
-for _ in $(seq 120); do
-  state=$(sinfo -h -n "$HOST" -o '%T' 2>/dev/null | head -n1 || true)
+# bounded by the clock: with the controller unreachable each sinfo call itself retries for long
+deadline=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$deadline" ]; do
+  state=$(timeout 5 sinfo -h -n "$HOST" -o '%T' 2>/dev/null | head -n1 || true)
   case "$state" in
     idle|mixed|allocated|completing) break ;;
     down*|drain*|fail*) scontrol update NodeName="$HOST" State=RESUME >/dev/null 2>&1 || true ;;
@@ -161,7 +165,7 @@ for _ in $(seq 120); do
 done
 case "$state" in
   idle|mixed|allocated|completing) log "node $HOST is $state" ;;
-  *) die "node $HOST is not usable (state '${state:-none}'); sinfo: $(sinfo 2>&1)
+  *) die "node $HOST is not usable (state '${state:-none}'); sinfo: $(timeout 10 sinfo 2>&1)
 slurmctld log: $(tail -n 20 /var/log/slurm/slurmctld.log 2>/dev/null)
 slurmd log: $(tail -n 20 /var/log/slurm/slurmd.log 2>/dev/null)" ;;
 esac
@@ -171,11 +175,12 @@ OUT=$(mktemp -d)
 jobid=$(sbatch --parsable --output="$OUT/hostname.out" --time=1 --mem=10 --wrap hostname) \
   || die "sbatch failed"
 jobid=${jobid%%;*}
-for _ in $(seq 120); do
-  [ -z "$(squeue -h -j "$jobid" 2>/dev/null)" ] && break
+deadline=$((SECONDS + 120))
+while [ "$SECONDS" -lt "$deadline" ]; do
+  [ -z "$(timeout 5 squeue -h -j "$jobid" 2>/dev/null)" ] && break
   sleep 0.5
 done
-[ -s "$OUT/hostname.out" ] || die "test job $jobid did not run (no output); squeue: $(squeue 2>&1)
+[ -s "$OUT/hostname.out" ] || die "test job $jobid did not run within 120 s (no output); squeue: $(timeout 10 squeue 2>&1)
 slurmd log: $(tail -n 20 /var/log/slurm/slurmd.log 2>/dev/null)"
 log "test job $jobid ran on $(cat "$OUT/hostname.out")"
 rm -rf "$OUT"
