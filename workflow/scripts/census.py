@@ -38,6 +38,11 @@ OPTIONAL_COLUMNS = (
     *(f"balance_{source}" for source in ("pre_tax", "roth", "after_tax", "match", "core", "rollover")),
     "loan_balance",
     "vesting_service_years",
+    # compliance testing (IRC 414(q), 416(i), 410(b)(3)(C)); family attribution is left to the census
+    "prior_year_compensation",
+    "ownership_pct",
+    "is_officer",
+    "is_nonresident_alien",
 )
 # Account balances by source on the census date (dollars, zero when the column is absent).
 BALANCE_COLUMNS = tuple(c for c in OPTIONAL_COLUMNS if c.startswith("balance_")) + ("loan_balance",)
@@ -59,6 +64,10 @@ CLEAN_SQL_TYPES: dict[str, str] = {
     "eligibility_override": "BOOLEAN",
     **{c: "DOUBLE" for c in BALANCE_COLUMNS},
     "vesting_service_years": "DOUBLE",
+    "prior_year_compensation": "DOUBLE",
+    "ownership_pct": "DOUBLE",
+    "is_officer": "BOOLEAN",
+    "is_nonresident_alien": "BOOLEAN",
 }
 
 # Common spellings of each census field in HR exports, matched after normalising case,
@@ -91,12 +100,17 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "balance_rollover": ("rollover balance", "rollover in balance"),
     "loan_balance": ("outstanding loan balance", "loan outstanding", "loan principal"),
     "vesting_service_years": ("vesting service", "vesting years", "years of vesting service", "vesting service years"),
+    "prior_year_compensation": ("prior year compensation", "prior year pay", "last year compensation",
+                                "prior year gross compensation", "lookback compensation"),
+    "ownership_pct": ("ownership", "ownership percent", "ownership percentage", "percent owned", "owner pct"),
+    "is_officer": ("officer", "officer flag"),
+    "is_nonresident_alien": ("nonresident alien", "non resident alien", "nra"),
 }
 
 MIN_AGE, MAX_AGE = 14, 100
 FIRST_YEAR, LAST_YEAR = 1850, 2200  # of any census date: wider than any working life, inside the date types
 MAX_HOURS_PER_WEEK = 80.0
-_BOOL_COLUMNS = ("active", "auto_escalation_opt_out", "eligibility_override")
+_BOOL_COLUMNS = ("active", "auto_escalation_opt_out", "eligibility_override", "is_officer", "is_nonresident_alien")
 _BOOL_WORDS = {
     "true": True, "t": True, "yes": True, "y": True, "1": True,
     "false": False, "f": False, "no": False, "n": False, "0": False,
@@ -399,6 +413,18 @@ def validate(
     flag((vesting < 0) | (vesting > MAX_VESTING_SERVICE_YEARS), f"vesting_service_years outside {vesting_limits}",
          lambda m: "vesting_service_years " + q("vesting_service_years", m) + f" is outside {vesting_limits}")
 
+    # compliance inputs: last year's pay in dollars, ownership in percent (0-100, "%" allowed)
+    prior_pay = _parse_numbers(text["prior_year_compensation"])
+    flag(present["prior_year_compensation"] & prior_pay.isna(), "prior_year_compensation not a number",
+         lambda m: "prior_year_compensation is not a number " + q("prior_year_compensation", m))
+    flag(prior_pay < 0, "negative prior_year_compensation",
+         lambda m: "negative prior_year_compensation " + q("prior_year_compensation", m))
+    ownership = _parse_numbers(text["ownership_pct"].str.removesuffix("%").str.strip())
+    flag(present["ownership_pct"] & ownership.isna(), "ownership_pct not a number",
+         lambda m: "ownership_pct is not a number " + q("ownership_pct", m))
+    flag((ownership < 0) | (ownership > 100), "ownership_pct outside 0-100",
+         lambda m: "ownership_pct " + q("ownership_pct", m) + " is outside 0-100 (a percentage)")
+
     # booleans
     bools: dict[str, pd.Series] = {}
     for col in _BOOL_COLUMNS:
@@ -430,6 +456,10 @@ def validate(
         "eligibility_override": bools["eligibility_override"][ok],
         **{col: amounts[col][ok] for col in BALANCE_COLUMNS},
         "vesting_service_years": vesting[ok],
+        "prior_year_compensation": prior_pay[ok],
+        "ownership_pct": ownership[ok],
+        "is_officer": bools["is_officer"][ok],
+        "is_nonresident_alien": bools["is_nonresident_alien"][ok],
     }).reset_index(drop=True)
 
     not_active = bools["active"][ok].eq(False).fillna(False) | (term[ok] <= as_of_ts)
@@ -472,7 +502,9 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
     """Write the census columns with fixed Parquet types, using DuckDB (no pyarrow needed)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    select = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in CLEAN_SQL_TYPES.items())
+    # an optional column the frame does not have is written empty (null)
+    values = {c: f'"{c}"' if c in df.columns else "null" for c in CLEAN_SQL_TYPES}
+    select = ", ".join(f'cast({values[c]} as {t}) as "{c}"' for c, t in CLEAN_SQL_TYPES.items())
     with duckdb.connect() as con:
         con.register("census_frame", df)
         con.execute(f"copy (select {select} from census_frame) to {sim_io.sql_literal(path)} (format parquet)")

@@ -37,7 +37,8 @@ def run_foundation(
             f"create or replace table sim_input.census as select * from read_parquet({sim_io.sql_literal(census_path)})")
         # placeholders so the year models compile before any year has run
         con.execute("create or replace table sim_input.year_context as select null::integer as simulation_year, "
-                    "null::double as forfeiture_account_opening where false")
+                    "null::double as forfeiture_account_opening, null::double as prior_year_nhce_adp, "
+                    "null::double as prior_year_nhce_acp where false")
     finally:
         con.close()
 

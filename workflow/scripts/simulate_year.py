@@ -9,6 +9,10 @@ import dbt_runner
 import sim_io
 
 
+def _double_or_null(value) -> str:
+    return "null::double" if value is None else f"{float(value)!r}::double"
+
+
 def run_year(
     *,
     year: int,
@@ -27,14 +31,18 @@ def run_year(
     prev_summary_path: Path | None = None,
 ) -> dict:
     started = time.perf_counter()
-    # the forfeiture account carries over from the previous year's summary (0 before the first year)
-    opening = sim_io.read_json(prev_summary_path)["forfeiture_account_closing"] if prev_summary_path else 0.0
+    # the forfeiture account and the NHCE averages of prior-year testing carry over from the
+    # previous year's summary (0 and none before the first year)
+    prev_summary = sim_io.read_json(prev_summary_path) if prev_summary_path else {}
+    opening = prev_summary.get("forfeiture_account_closing", 0.0)
+    prior_adp, prior_acp = (prev_summary.get(f"{test}_nhce_average") for test in ("adp", "acp"))
     con = sim_io.connect(duckdb_path, log=log)
     try:
         con.execute(f"create or replace table sim_input.prev_state as "
                     f"select * from read_parquet({sim_io.sql_literal(prev_state_path)})")
         con.execute(f"create or replace table sim_input.year_context as select {int(year)}::integer as simulation_year, "
-                    f"{float(opening)!r}::double as forfeiture_account_opening")
+                    f"{float(opening)!r}::double as forfeiture_account_opening, "
+                    f"{_double_or_null(prior_adp)} as prior_year_nhce_adp, {_double_or_null(prior_acp)} as prior_year_nhce_acp")
     finally:
         con.close()
     loaded = time.perf_counter()

@@ -27,6 +27,13 @@ employer as (
     select employee_id, match_amount, core_amount from {{ ref('int_employer_contributions') }}
 ),
 
+-- the compliance corrections: refunds leave the plan (ADP from pre-tax first, then Roth); QNECs
+-- and QMACs are fully vested like deferrals and go to the pre-tax source; the top-heavy minimum
+-- is employer nonelective money under the core vesting schedule
+corrections as (
+    select * from {{ ref('int_compliance_corrections') }}
+),
+
 holders as (
     select
         coalesce(population.employee_id, prev.employee_id) as employee_id,
@@ -40,15 +47,23 @@ holders as (
         {%- for source in sources %}
         coalesce(prev.{{ balance_column(source) }}, 0)::double as opening_{{ source }},
         {%- endfor %}
-        coalesce(deferrals.pre_tax_deferrals, 0)::double as contributions_pre_tax,
-        coalesce(deferrals.roth_deferrals, 0)::double as contributions_roth,
-        coalesce(employer.match_amount, 0)::double as contributions_match,
-        coalesce(employer.core_amount, 0)::double as contributions_core
+        round(coalesce(deferrals.pre_tax_deferrals, 0)
+              - least(coalesce(corrections.adp_refund, 0), coalesce(deferrals.pre_tax_deferrals, 0))
+              + coalesce(corrections.qnec_amount, 0) + coalesce(corrections.qmac_amount, 0), 2)::double
+            as contributions_pre_tax,
+        round(coalesce(deferrals.roth_deferrals, 0)
+              - greatest(0, coalesce(corrections.adp_refund, 0) - coalesce(deferrals.pre_tax_deferrals, 0)), 2)::double
+            as contributions_roth,
+        round(coalesce(employer.match_amount, 0) - coalesce(corrections.acp_refund, 0), 2)::double
+            as contributions_match,
+        round(coalesce(employer.core_amount, 0) + coalesce(corrections.top_heavy_minimum, 0), 2)::double
+            as contributions_core
     from population
     full outer join prev
         on population.employee_id = prev.employee_id
     left join deferrals on deferrals.employee_id = population.employee_id
     left join employer on employer.employee_id = population.employee_id
+    left join corrections on corrections.employee_id = population.employee_id
 ),
 
 rates as (

@@ -23,9 +23,13 @@ employer as (
     select * from {{ ref('int_employer_contributions') }}
 ),
 
-lookback_limits as (
-    -- HCE status for a year looks back at the previous year's pay and threshold
-    select limit_year + 1 as simulation_year, hce_threshold from {{ ref('int_irs_limits') }}
+compliance as (
+    select employee_id, hce_lookback_compensation, is_hce, is_key_employee
+    from {{ ref('int_compliance_employees') }}
+),
+
+corrections as (
+    select * exclude (simulation_year) from {{ ref('int_compliance_corrections') }}
 ),
 
 event_summary as (
@@ -58,13 +62,17 @@ joined as (
         event_summary.promoted_level_id,
         event_summary.promotions,
         event_summary.raises,
-        lookback_limits.hce_threshold
+        compliance.hce_lookback_compensation,
+        compliance.is_hce,
+        compliance.is_key_employee,
+        corrections.* exclude (employee_id)
     from population
     left join deferrals using (employee_id)
     left join employer using (employee_id)
     left join accounts using (employee_id)
     left join event_summary using (employee_id)
-    left join lookback_limits on population.simulation_year = lookback_limits.simulation_year
+    left join compliance using (employee_id)
+    left join corrections using (employee_id)
 ),
 
 select
@@ -127,8 +135,19 @@ select
     annual_additions,
     annual_additions_limit,
     limit_415c_applied,
-    prior_year_compensation as hce_lookback_compensation,
-    coalesce(prior_year_compensation > hce_threshold, false) as is_hce,
+    -- compliance (int_compliance_employees, int_compliance_corrections; fct_compliance_tests has the tests)
+    hce_lookback_compensation,
+    coalesce(is_hce, false) as is_hce,
+    coalesce(is_key_employee, false) as is_key_employee,
+    coalesce(ownership_pct, 0.0) as ownership_pct,
+    coalesce(is_officer, false) as is_officer,
+    coalesce(is_nonresident_alien, false) as is_nonresident_alien,
+    adp_refund,
+    adp_recharacterized,
+    acp_refund,
+    qnec_amount,
+    qmac_amount,
+    top_heavy_minimum,
     -- vesting, balances (fct_account_balances has the roll by source)
     vesting_service_years,
     vested_pct_match,
@@ -174,6 +193,11 @@ select
     prev.level_id,
     prev.current_compensation,
     prev.eligibility_override,
+    false as is_hce,
+    false as is_key_employee,
+    prev.ownership_pct,
+    prev.is_officer,
+    prev.is_nonresident_alien,
     1.0 as vested_pct_match,
     1.0 as vested_pct_core,
     accounts.account_status,

@@ -22,6 +22,11 @@ select
     -- next year's HCE lookback is the pay earned this year
     cast(prorated_compensation as double) as prior_year_compensation,
     cast(ltpt_service_years as integer) as ltpt_service_years,
+    cast(ownership_pct as double) as ownership_pct,
+    cast(is_officer as boolean) as is_officer,
+    cast(is_nonresident_alien as boolean) as is_nonresident_alien,
+    -- this year's key status: next year's top-heavy ratio is taken on these balances
+    cast(is_key_employee as boolean) as is_key_employee,
     {%- for source in account_sources() %}
     {%- set column = balance_column(source) %}
     cast({{ column }} as double) as {{ column }},

@@ -68,6 +68,33 @@ accounts as (
     where simulation_year = (select simulation_year from context)
 ),
 
+compliance as (
+    -- the year's tests, one column group per test (fct_compliance_tests has the rows)
+    select
+        {%- for test in ('adp', 'acp', 'top_heavy', 'coverage_410b_deferral', 'coverage_410b_match', 'coverage_410b_core') %}
+        any_value(result) filter (where test_name = '{{ test }}') as {{ test }}_result,
+        any_value(margin) filter (where test_name = '{{ test }}') as {{ test }}_margin,
+        {%- endfor %}
+        any_value(hce_average) filter (where test_name = 'adp') as adp_hce_average,
+        any_value(nhce_average) filter (where test_name = 'adp') as adp_nhce_tested_average,
+        any_value(limit_value) filter (where test_name = 'adp') as adp_limit,
+        any_value(hce_average) filter (where test_name = 'acp') as acp_hce_average,
+        any_value(nhce_average) filter (where test_name = 'acp') as acp_nhce_tested_average,
+        any_value(limit_value) filter (where test_name = 'acp') as acp_limit,
+        any_value(hce_average) filter (where test_name = 'top_heavy') as top_heavy_key_share,
+        count(*) filter (where result in ('fail', 'corrected')) as tests_failed
+    from {{ ref('fct_compliance_tests') }}
+    where simulation_year = (select simulation_year from context)
+),
+
+nhce_averages as (
+    -- this year's NHCE averages (what next year's prior-year testing takes)
+    select
+        any_value(nhce_current_average) filter (where test_name = 'adp') as adp_nhce_average,
+        any_value(nhce_current_average) filter (where test_name = 'acp') as acp_nhce_average
+    from {{ ref('int_compliance_tests') }}
+),
+
 readiness as (
     select
         quantile_cont(total_replacement_ratio, 0.10) as replacement_ratio_p10,
@@ -98,6 +125,15 @@ pay as (
         count(*) filter (where employment_status = 'active' and is_plan_eligible
                          and eligibility_route = 'long_term_part_time') as long_term_part_time_eligible,
         sum(core_amount) as employer_core,
+        -- employer money owed by the compliance tests' corrections (QNEC, QMAC, top-heavy minimum)
+        sum(qnec_amount + qmac_amount + top_heavy_minimum) as corrective_contributions,
+        sum(qnec_amount) as qnec_amount,
+        sum(qmac_amount) as qmac_amount,
+        sum(top_heavy_minimum) as top_heavy_minimum,
+        sum(adp_refund) as adp_refunds,
+        sum(adp_recharacterized) as adp_recharacterized,
+        sum(acp_refund) as acp_refunds,
+        count(*) filter (where is_key_employee and employment_status = 'active') as key_employee_actives,
         count(*) filter (where is_hce and employment_status = 'active') as hce_actives,
         count(*) filter (where deferral_limit_reached) as employees_at_deferral_limit,
         sum(prorated_compensation) as total_compensation,
@@ -134,15 +170,17 @@ select
     round(pay.employer_match, 2) as employer_match,
     round(pay.match_true_up, 2) as match_true_up,
     round(pay.employer_core, 2) as employer_core,
-    round(pay.employer_match + pay.employer_core, 2) as employer_contributions,
+    round(pay.corrective_contributions, 2) as corrective_contributions,
+    round(pay.employer_match + pay.employer_core + pay.corrective_contributions, 2) as employer_contributions,
     round(accounts.forfeitures, 2) as forfeitures,
     round(forfeiture_use.used_for_contributions, 2) as forfeitures_used_for_contributions,
     round(forfeiture_use.used_for_expenses, 2) as forfeitures_used_for_expenses,
     round(context.forfeiture_account_opening, 2) as forfeiture_account_opening,
     round(context.forfeiture_account_opening + accounts.forfeitures - forfeiture_use.used_for_contributions
           - forfeiture_use.used_for_expenses, 2) as forfeiture_account_closing,
-    round(pay.employer_match + pay.employer_core - forfeiture_use.used_for_contributions, 2) as net_employer_cost,
-    (pay.employer_match + pay.employer_core - forfeiture_use.used_for_contributions)
+    round(pay.employer_match + pay.employer_core + pay.corrective_contributions - forfeiture_use.used_for_contributions, 2)
+        as net_employer_cost,
+    (pay.employer_match + pay.employer_core + pay.corrective_contributions - forfeiture_use.used_for_contributions)
         / nullif(pay.total_compensation, 0) as employer_cost_share_of_payroll,
     -- plan assets: closing = opening + contributions + earnings - forfeitures - distributions
     round(accounts.plan_assets_boy, 2) as plan_assets_boy,
@@ -182,7 +220,29 @@ select
     pay.employees_at_deferral_limit,
     round(pay.roth_catch_up_deferrals, 2) as roth_catch_up_deferrals,
     pay.roth_catch_up_employees,
-    pay.long_term_part_time_eligible
+    pay.long_term_part_time_eligible,
+    -- compliance tests (fct_compliance_tests) and what their corrections moved
+    pay.key_employee_actives,
+    {%- for test in ('adp', 'acp', 'top_heavy', 'coverage_410b_deferral', 'coverage_410b_match', 'coverage_410b_core') %}
+    compliance.{{ test }}_result,
+    compliance.{{ test }}_margin,
+    {%- endfor %}
+    compliance.adp_hce_average,
+    nhce_averages.adp_nhce_average,
+    compliance.adp_nhce_tested_average,
+    compliance.adp_limit,
+    compliance.acp_hce_average,
+    nhce_averages.acp_nhce_average,
+    compliance.acp_nhce_tested_average,
+    compliance.acp_limit,
+    compliance.top_heavy_key_share,
+    compliance.tests_failed as compliance_tests_failed,
+    round(pay.adp_refunds, 2) as adp_refunds,
+    round(pay.adp_recharacterized, 2) as adp_recharacterized,
+    round(pay.acp_refunds, 2) as acp_refunds,
+    round(pay.qnec_amount, 2) as qnec_amount,
+    round(pay.qmac_amount, 2) as qmac_amount,
+    round(pay.top_heavy_minimum, 2) as top_heavy_minimum
 from context
 cross join needs
 cross join event_counts
@@ -190,6 +250,8 @@ cross join pay
 cross join pay_changes
 cross join accounts
 cross join readiness
+cross join compliance
+cross join nhce_averages
 cross join lateral (
     -- forfeitures fund employer contributions (this year's and the account's, or only the
     -- account's with next_year timing) or pay plan expenses
@@ -198,11 +260,13 @@ cross join lateral (
         0.0 as used_for_contributions,
         context.forfeiture_account_opening + accounts.forfeitures as used_for_expenses
         {%- elif var('forfeiture_timing') == 'same_year' %}
-        least(context.forfeiture_account_opening + accounts.forfeitures, pay.employer_match + pay.employer_core)
+        least(context.forfeiture_account_opening + accounts.forfeitures,
+              pay.employer_match + pay.employer_core + pay.corrective_contributions)
             as used_for_contributions,
         0.0 as used_for_expenses
         {%- else %}
-        least(context.forfeiture_account_opening, pay.employer_match + pay.employer_core) as used_for_contributions,
+        least(context.forfeiture_account_opening, pay.employer_match + pay.employer_core + pay.corrective_contributions)
+            as used_for_contributions,
         0.0 as used_for_expenses
         {%- endif %}
 ) as forfeiture_use

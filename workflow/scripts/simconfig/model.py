@@ -5,6 +5,7 @@ from pydantic import model_validator
 
 from simconfig.base import KeyError_, Section, key
 from simconfig.sections.compensation import Compensation
+from simconfig.sections.compliance import Compliance
 from simconfig.sections.deferral_auto_escalation import DeferralAutoEscalation
 from simconfig.sections.deferral_match_response import DeferralMatchResponse
 from simconfig.sections.distributions import Distributions
@@ -54,6 +55,8 @@ class SimulationConfig(Section):
                                                 description="Returns on account balances.")
     distributions: Distributions = key(default_factory=Distributions, description="Payouts to former employees.")
     forfeitures: Forfeitures = key(default_factory=Forfeitures, description="Use of forfeited employer money.")
+    compliance: Compliance = key(default_factory=Compliance, description="Nondiscrimination testing and "
+                                 "its corrections.")
     retirement_readiness: RetirementReadiness = key(default_factory=RetirementReadiness,
                                                     description="Projected replacement ratios.")
     seed_tables: SeedTables = key(default_factory=SeedTables, description="A scenario's own rows for the "

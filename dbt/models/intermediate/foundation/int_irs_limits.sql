@@ -12,6 +12,7 @@
     'compensation_limit_401a17': 5000,
     'hce_threshold': 5000,
     'roth_catch_up_wage_threshold': 5000,
+    'key_employee_limit': 5000,
 } %}
 
 with published as (

@@ -43,7 +43,8 @@ population as (
                   < {{ var('new_hire_ineligible_pct') }} then false end as eligibility_override,
         false as auto_escalation_opt_out, false as is_enrolled, 0.0::double as deferral_rate,
         false as ever_opted_out, false as auto_enrolled_before, 0::integer as escalation_count,
-        0::integer as vesting_service_adjustment
+        0::integer as vesting_service_adjustment,
+        0.0::double as ownership_pct, false as is_officer, false as is_nonresident_alien
     from hires
 )
 

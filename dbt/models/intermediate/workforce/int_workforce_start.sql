@@ -3,7 +3,7 @@
 -- (accounts of former employees roll forward in fct_account_balances, not here)
 with prev as (
     -- the workforce columns: not the accounts (nor their status), which fct_account_balances rolls
-    select columns(lambda c: c not in ('account_status', 'termination_date',
+    select columns(lambda c: c not in ('account_status', 'termination_date', 'is_key_employee',
         {%- for source in account_sources() %} {{ sql_string(balance_column(source)) }}
         {%- if not loop.last %},{% endif %}{% endfor %}))
     from {{ ref('stg_prev_state') }}

@@ -19,5 +19,9 @@ select
     {%- set column = balance_column(source) %}
     cast({{ column }} as double) as {{ column }},
     {%- endfor %}
-    cast(vesting_service_years as double) as vesting_service_years
+    cast(vesting_service_years as double) as vesting_service_years,
+    cast(prior_year_compensation as double) as prior_year_compensation,
+    cast(ownership_pct as double) as ownership_pct,
+    cast(is_officer as boolean) as is_officer,
+    cast(is_nonresident_alien as boolean) as is_nonresident_alien
 from census
