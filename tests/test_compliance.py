@@ -22,6 +22,7 @@ compensation: {cola_rate: 0.0, merit_budget: 0.0, promotion_rate_multiplier: 0.0
 """
 SAFE_HARBOR = "employer_match: {active_formula: safe_harbor_basic}\n"
 QNEC = "compliance: {adp_correction: qnec}\n"
+STRETCH = "employer_match: {active_formula: stretch_match}\n"  # 25 % of deferrals up to 12 % of pay
 HEADER = ("employee_id,employee_birth_date,employee_hire_date,employee_gross_compensation,employee_deferral_rate,"
           "prior_year_compensation,is_officer,ownership_pct,balance_pre_tax")
 
@@ -70,7 +71,9 @@ def _run(tmp_path, scenarios: dict[str, str], **census) -> dict[str, tuple[pd.Da
 
 @pytest.fixture(scope="module")
 def adp_runs(tmp_path_factory):
-    return _run(tmp_path_factory.mktemp("adp"), {"refunds": "", "qnec": QNEC, "safe_harbor": SAFE_HARBOR})
+    return _run(tmp_path_factory.mktemp("adp"), {"refunds": "", "qnec": QNEC, "safe_harbor": SAFE_HARBOR,
+                                                 "stretch": STRETCH,
+                                                 "stretch_qmac": STRETCH + "compliance: {acp_correction: qmac}\n"})
 
 
 def test_adp_fails_at_a_five_percent_limit_and_refunds_level_hces_to_it(adp_runs):
@@ -126,14 +129,65 @@ def test_a_safe_harbor_match_is_deemed_to_pass_adp_and_acp(adp_runs):
     assert summary.adp_result == "deemed_pass" and summary.acp_result == "deemed_pass"
 
 
-def _top_heavy(tmp_path, key_share: float):
+def test_acp_fails_under_a_stretch_match_and_is_corrected_by_refund_or_qmac(adp_runs):
+    tests, snapshot, summary = adp_runs["stretch"]
+    acp = tests.loc["acp"]
+    # match 25 % of deferrals: HCEs 3 % of pay, NHCEs 0.75 %; the limit is 2 x 0.75 = 1.5 %
+    assert (acp.hce_average, acp.nhce_average, acp.limit_value) == pytest.approx((0.03, 0.0075, 0.015))
+    assert acp.result == "corrected"
+    hces = snapshot[snapshot.is_hce]
+    # refund: each HCE keeps 1.5 % of 180,000 of match, 5,400 - 2,700 = 2,700.00 distributed
+    assert (hces.acp_refund == 2700.0).all() and (snapshot[~snapshot.is_hce].acp_refund == 0).all()
+    assert summary.acp_refunds == pytest.approx(27000.0) == acp.corrective_amount
+    tests, snapshot, summary = adp_runs["stretch_qmac"]
+    # QMAC: the NHCE average must reach 3 % / 2 = 1.5 %, so 0.75 % of pay, 450.00 to each NHCE
+    nhces = snapshot[~snapshot.is_hce]
+    assert (nhces.qmac_amount == 450.0).all() and (snapshot.acp_refund == 0).all()
+    assert summary.qmac_amount == pytest.approx(18000.0) and tests.loc["acp", "limit_value_corrected"] == pytest.approx(0.03)
+    assert summary.corrective_contributions == pytest.approx(18000.0)
+
+
+def test_the_top_paid_group_election_keeps_hces_to_the_top_fifth(tmp_path):
+    """15 of 50 employees are paid above the threshold; with the election only the top 20 %, 10, are HCEs
+    (ties of pay broken by id), so five 12 % deferrers join the NHCEs: (5 x 12 + 35 x 3) / 40 = 4.125 %."""
+    runs = _run(tmp_path, {"by_pay": "", "top_paid": "compliance: {hce_top_paid_group: true}\n"}, hces=15, nhces=35)
+    by_pay, top_paid = runs["by_pay"], runs["top_paid"]
+    assert by_pay[1].is_hce.sum() == 15 and top_paid[1].is_hce.sum() == 10
+    assert top_paid[0].loc["adp", "nhce_average"] == pytest.approx(0.04125, abs=1e-4)
+    assert top_paid[0].loc["adp", "limit_value"] == pytest.approx(0.06125, abs=1e-4)
+    assert by_pay[0].loc["adp", "nhce_average"] == pytest.approx(0.03)
+
+
+def test_prior_year_testing_takes_last_years_nhce_average(tmp_path):
+    workdir = new_workdir(tmp_path)
+    (workdir / "config" / "scenarios" / "prior_year.yaml").write_text("compliance: {testing_method: prior_year}\n")
+    snakemake(workdir, config={"census_size": 600, "start_year": 2025, "end_year": 2026,
+                               "scenarios": "[prior_year]", "reports": False})
+    summary = pd.read_csv(results_dir(workdir) / "prior_year" / "seed_42" / "summary.csv").set_index("simulation_year")
+    # the first year: the first-year rule's 3 %; the second: what the NHCEs averaged in the first
+    assert summary.loc[2025, "adp_nhce_tested_average"] == pytest.approx(0.03)
+    assert summary.loc[2025, "adp_limit"] == pytest.approx(0.05)
+    assert summary.loc[2026, "adp_nhce_tested_average"] == pytest.approx(summary.loc[2025, "adp_nhce_average"])
+    assert summary.loc[2026, "acp_nhce_tested_average"] == pytest.approx(summary.loc[2025, "acp_nhce_average"])
+    assert summary.loc[2025, "adp_nhce_average"] != pytest.approx(0.03)
+
+
+NO_EMPLOYER_MONEY = "employer_match: {enabled: false}\nemployer_core_contribution: {enabled: false}\n"
+
+
+def _top_heavy(tmp_path, key_share: float, scenarios: dict[str, str]):
     total = 1_000_000.0
-    runs = _run(tmp_path, {"top_heavy": ""}, key_balance=key_share * total, other_balance=(1 - key_share) * total)
-    return runs["top_heavy"]
+    return _run(tmp_path, scenarios, key_balance=key_share * total, other_balance=(1 - key_share) * total)
 
 
-def test_key_employees_at_65_percent_make_the_plan_top_heavy(tmp_path):
-    tests, snapshot, summary = _top_heavy(tmp_path, 0.65)
+@pytest.fixture(scope="module")
+def top_heavy_runs(tmp_path_factory):
+    return _top_heavy(tmp_path_factory.mktemp("top_heavy"), 0.65,
+                      {"top_heavy": "", "no_employer": NO_EMPLOYER_MONEY})
+
+
+def test_key_employees_at_65_percent_make_the_plan_top_heavy(top_heavy_runs):
+    tests, snapshot, summary = top_heavy_runs["top_heavy"]
     row = tests.loc["top_heavy"]
     assert row.hce_average == pytest.approx(0.65) and row.result == "corrected"
     assert snapshot.loc["H00", "is_key_employee"] and snapshot.is_key_employee.sum() == 1
@@ -146,12 +200,9 @@ def test_key_employees_at_65_percent_make_the_plan_top_heavy(tmp_path):
     assert summary.top_heavy_result == "corrected" and summary.top_heavy_key_share == pytest.approx(0.65)
 
 
-def test_top_heavy_minimum_tops_up_without_a_match(tmp_path):
+def test_top_heavy_minimum_tops_up_without_a_match(top_heavy_runs):
     """Without match and core, a top-heavy plan owes every non-key participant 3 % of pay."""
-    workdir_runs = _run(tmp_path, {"no_employer": "employer_match: {enabled: false}\n"
-                                                  "employer_core_contribution: {enabled: false}\n"},
-                        key_balance=650_000.0, other_balance=350_000.0)
-    tests, snapshot, summary = workdir_runs["no_employer"]
+    tests, snapshot, summary = top_heavy_runs["no_employer"]
     non_key = snapshot[~snapshot.is_key_employee]
     assert (non_key.top_heavy_minimum == (0.03 * non_key.plan_compensation).round(2)).all()
     assert snapshot.loc["H00", "top_heavy_minimum"] == 0
@@ -159,9 +210,12 @@ def test_top_heavy_minimum_tops_up_without_a_match(tmp_path):
     assert tests.loc["top_heavy", "corrective_amount"] == pytest.approx(expected)
     assert summary.top_heavy_minimum == pytest.approx(expected) == summary.corrective_contributions
     assert summary.net_employer_cost == pytest.approx(expected, abs=0.01)
+    # the minimum is employer money in the accounts (the HCEs' ADP refunds leave them)
+    posted = snapshot.employee_deferrals - snapshot.adp_refund + snapshot.top_heavy_minimum
+    assert ((snapshot.account_contributions - posted).abs() < 0.005).all()
 
 
 def test_key_employees_at_55_percent_is_not_top_heavy(tmp_path):
-    tests, snapshot, summary = _top_heavy(tmp_path, 0.55)
+    tests, snapshot, summary = _top_heavy(tmp_path, 0.55, {"top_heavy": ""})["top_heavy"]
     assert tests.loc["top_heavy", "hce_average"] == pytest.approx(0.55)
     assert tests.loc["top_heavy", "result"] == "pass" and (snapshot.top_heavy_minimum == 0).all()

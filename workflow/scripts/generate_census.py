@@ -32,6 +32,9 @@ PART_TIME_SHARE, PART_TIME_HOURS, FULL_TIME_HOURS = 0.05, 20.0, 40.0
 OPT_OUT_SHARE = 0.03
 OVERRIDE_FALSE_SHARE = 0.01
 DAYS_PER_YEAR = 365.25
+# Compliance facts of the synthetic employer: a founder owning 10 %, officers the best-paid 1 %.
+OWNER_PCT = 10.0
+OFFICER_SHARE = 0.01
 # Balances: years of saving at today's rate and pay, grown at this yearly return.
 BALANCE_RETURN = 0.05
 MATCH_RATE, MATCH_CAP = 0.5, 0.06          # the match that built the employer balance
@@ -136,6 +139,10 @@ def generate_census(size: int, seed: int, as_of: dt.date) -> pd.DataFrame:
     loan = np.where(participates & (loan_u < LOAN_SHARE),
                     np.minimum(LOAN_MEDIAN * loan_size, 0.5 * (deferred - roth)), 0.0)
 
+    # rank of pay among actives (0 = best paid; former employees rank after every active)
+    pay_rank = np.empty(n, dtype="int64")
+    pay_rank[np.lexsort((-pay, terminated))] = np.arange(n)
+
     width = max(6, len(str(n)))
     ids = "EMP_" + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)
     return pd.DataFrame({
@@ -159,6 +166,13 @@ def generate_census(size: int, seed: int, as_of: dt.date) -> pd.DataFrame:
         "balance_rollover": np.round(rollover_amount, 2),
         "loan_balance": np.round(loan, 2),
         "vesting_service_years": np.full(n, np.nan),  # vesting service = years since hire
+        # compliance facts, with no draws (the other columns stay as they were): last year's pay
+        # left empty (the annual rate stands in), the best-paid active employee a 10 % owner, the
+        # best-paid 1 % of actives officers, nobody a nonresident alien
+        "prior_year_compensation": np.full(n, np.nan),
+        "ownership_pct": np.where(pay_rank == 0, OWNER_PCT, 0.0),
+        "is_officer": pd.array(pay_rank < max(1, round(OFFICER_SHARE * int((~terminated).sum()))), dtype="boolean"),
+        "is_nonresident_alien": pd.array(np.zeros(n, dtype=bool), dtype="boolean"),
     })
 
 

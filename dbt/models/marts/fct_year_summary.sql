@@ -72,8 +72,8 @@ compliance as (
     -- the year's tests, one column group per test (fct_compliance_tests has the rows)
     select
         {%- for test in ('adp', 'acp', 'top_heavy', 'coverage_410b_deferral', 'coverage_410b_match', 'coverage_410b_core') %}
-        any_value(result) filter (where test_name = '{{ test }}') as {{ test }}_result,
-        any_value(margin) filter (where test_name = '{{ test }}') as {{ test }}_margin,
+        any_value(result) filter (where test_name = {{ sql_string(test) }}) as {{ test }}_result,
+        any_value(margin) filter (where test_name = {{ sql_string(test) }}) as {{ test }}_margin,
         {%- endfor %}
         any_value(hce_average) filter (where test_name = 'adp') as adp_hce_average,
         any_value(nhce_average) filter (where test_name = 'adp') as adp_nhce_tested_average,
