@@ -289,3 +289,26 @@ def test_generator_cli(tmp_path):
     assert generate_census.main(["--size", "50", "--seed", "3", "--as-of", "2024-12-31", "--out", str(out)]) == 0
     with duckdb.connect() as con:
         assert con.execute("select count(*) from read_parquet(?)", [str(out)]).fetchone()[0] == 50
+
+
+def test_compliance_columns(tmp_path):
+    header = HEADER + ",Prior Year Compensation,Ownership %,Officer,Nonresident Alien"
+    path = write_csv(tmp_path, [
+        header,
+        'E1,1980-01-01,2010-01-01,250000,"$240,000",12%,yes,no',
+        "E2,1980-01-01,2010-01-01,50000,48000,0,n,",
+        "E3,1980-01-01,2010-01-01,50000,-1,,,",
+        "E4,1980-01-01,2010-01-01,50000,,150,,",
+        "E5,1980-01-01,2010-01-01,50000,,a lot,maybe,",
+    ])
+    clean, rejects, report = census.validate(census.read_raw(path), AS_OF)
+    assert clean["employee_id"].tolist() == ["E1", "E2"]
+    assert clean.prior_year_compensation.tolist() == [240000.0, 48000.0]
+    assert clean.ownership_pct.tolist() == [12.0, 0.0]
+    assert clean.is_officer.tolist() == [True, False] and clean.is_nonresident_alien.tolist()[0] is False
+    assert pd.isna(clean.is_nonresident_alien[1])
+    assert report.column_sources["ownership_pct"] == "Ownership %"
+    reasons = dict(zip(rejects["row"], rejects["reason"]))
+    assert reasons[3] == "negative prior_year_compensation '-1'"
+    assert reasons[4] == "ownership_pct '150' is outside 0-100 (a percentage)"
+    assert "ownership_pct is not a number 'a lot'" in reasons[5] and "is_officer 'maybe'" in reasons[5]
