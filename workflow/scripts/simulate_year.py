@@ -2,6 +2,7 @@
 tests are the quality gates), and export events, snapshot, state and a summary."""
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import sim_io
 
 
 def _double_or_null(value) -> str:
-    return "null::double" if value is None else f"{float(value)!r}::double"
+    """An SQL double; a figure the previous year did not have (None, or NaN in its JSON) is null."""
+    return "null::double" if value is None or math.isnan(float(value)) else f"{float(value)!r}::double"
 
 
 def run_year(
