@@ -147,7 +147,8 @@ GOOD_ROW = {"employee_id": "E1", "employee_birth_date": "1980-03-15", "employee_
             "employee_gross_compensation": "65000", "employee_enrollment_date": "2016-01-01",
             "scheduled_hours_per_week": "40", "auto_escalation_opt_out": "false", "eligibility_override": "",
             "balance_pre_tax": "12500.50", "balance_roth": "", "balance_after_tax": "0", "balance_match": "$3,100",
-            "balance_core": "", "balance_rollover": "", "loan_balance": "0", "vesting_service_years": "9"}
+            "balance_core": "", "balance_rollover": "", "loan_balance": "0", "vesting_service_years": "9",
+            "prior_year_compensation": "63000", "ownership_pct": "0", "is_officer": "no", "is_nonresident_alien": ""}
 DATES = st.one_of(st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)).map(str),
                   st.sampled_from(["02/29/2023", "02/29/2024", "2023-02-29", "2024-02-29", "0000-01-01",
                                    "1899-12-30", "45657", "45657.0", "60", "2958466", "12/31/1899", "13/01/2020",
@@ -198,6 +199,9 @@ def check_census(path: Path, tmp: Path, rows: int | None) -> str:
                 as bad_balance,
             count(*) filter (where vesting_service_years not between 0 and {census.MAX_VESTING_SERVICE_YEARS})
                 as bad_vesting_service,
+            count(*) filter (where not (prior_year_compensation >= 0 and isfinite(prior_year_compensation)))
+                as bad_prior_year_pay,
+            count(*) filter (where ownership_pct not between 0 and 100) as bad_ownership,
             count(*) as accepted
         from read_parquet('{tmp / 'clean.parquet'}')""").df().iloc[0].to_dict()
     assert violations.pop("accepted") == report.rows_accepted

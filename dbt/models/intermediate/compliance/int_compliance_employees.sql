@@ -42,7 +42,8 @@ joined as (
         employer.is_core_eligible,
         employer.match_amount,
         employer.core_amount,
-        lookback.hce_threshold as lookback_hce_threshold,
+        -- before the first published year the year's own threshold stands in
+        coalesce(lookback.hce_threshold, limits.hce_threshold) as lookback_hce_threshold,
         limits.key_employee_limit
     from population
     join deferrals using (employee_id)
@@ -70,10 +71,11 @@ select
     hce_lookback_compensation,
     -- 414(q)(1): a 5 % owner (this or last year: the census ownership holds for both), or paid more
     -- than last year's threshold last year (and in the top-paid group when the plan elects it)
-    ownership_pct > 5
+    coalesce(ownership_pct > 5
         or hce_lookback_compensation > lookback_hce_threshold
-           {%- if var('hce_top_paid_group') %} and in_top_paid_group{% endif %} as is_hce,
-    {{ key_employee('is_officer', 'ownership_pct', 'earned_compensation', 'key_employee_limit') }} as is_key_employee,
+           {%- if var('hce_top_paid_group') %} and in_top_paid_group{% endif %}, false) as is_hce,
+    coalesce({{ key_employee('is_officer', 'ownership_pct', 'earned_compensation', 'key_employee_limit') }}, false)
+        as is_key_employee,
     is_plan_eligible,
     coalesce(is_match_eligible, false) and {{ sql_bool(var('match_enabled')) }} as is_match_eligible,
     plan_compensation,

@@ -72,11 +72,12 @@ select
     coalesce(active_census.is_officer, false) as is_officer,
     coalesce(active_census.is_nonresident_alien, false) as is_nonresident_alien,
     -- key employee (416(i)) in the census year, for the first year's top-heavy ratio: officers
-    -- above the key-employee pay limit, 5 % owners, 1 % owners above $150,000
+    -- above the key-employee pay limit (of the census year, else the first published one),
+    -- 5 % owners, 1 % owners above $150,000
     {{ key_employee('coalesce(active_census.is_officer, false)', 'coalesce(active_census.ownership_pct, 0.0)',
                     'coalesce(active_census.prior_year_compensation, active_census.employee_gross_compensation)',
-                    '(select key_employee_limit from ' ~ ref('int_irs_limits') ~ ' where limit_year = '
-                    ~ (var('start_year') | int - 1) ~ ')') }} as is_key_employee,
+                    '(select key_employee_limit from ' ~ ref('int_irs_limits') ~ ' order by limit_year <> '
+                    ~ (var('start_year') | int - 1) ~ ', limit_year limit 1)') }} as is_key_employee,
     -- account balances by source on the census date (zero where the census gives none)
     {%- for source in account_sources() %}
     {%- set column = balance_column(source) %}
