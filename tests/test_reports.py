@@ -191,8 +191,8 @@ def test_comparison_chart_axes_start_at_zero(summaries: dict[str, pd.DataFrame])
 def test_workbook_sheets(report_run: Run, tmp_path: Path):
     path = workbook.write_workbook(report_run.run_dir, METADATA, shipped_config(), tmp_path / "run.xlsx")
     sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
-    assert list(sheets) == ["Summary", "Breakdowns", "Balances and readiness", "Events by type", "Assumptions",
-                            "Metadata"]
+    assert list(sheets) == ["Summary", "Breakdowns", "Balances and readiness", "Compliance", "Events by type",
+                            "Assumptions", "Metadata"]
 
     # Readable headers: no snake_case anywhere.
     for name, frame in sheets.items():
@@ -921,8 +921,172 @@ def test_ensemble_band_chart_shows_plan_assets(report_run: Run):
     assert spread["total_plan_assets"] == "varies across seeds" and spread["end_headcount"] == "deterministic"
     figure = ensemble.band_figure(table, "two seeds")
     visible = [ax for ax in figure.axes if ax.get_visible()]
-    assert [ax.get_title().split("\n")[0] for ax in visible] == list(ensemble.BAND_CHART_METRICS)
+    # the metrics' bands, then the compliance tests' share of seeds failing
+    assert [ax.get_title().split("\n")[0] for ax in visible] == [*ensemble.BAND_CHART_METRICS,
+                                                                 "compliance tests: share of seeds failing"]
     assets = visible[list(ensemble.BAND_CHART_METRICS).index("total_plan_assets")]
     band = assets.collections[0].get_paths()[0].vertices[:, 1]  # the P10-P90 band
     rows = table[table.metric == "total_plan_assets"]
     assert band.max() == pytest.approx(rows.p90.max()) and band.min() == pytest.approx(rows.p10.min())
+
+
+# --- compliance testing -------------------------------------------------------------------------------
+
+
+def table_rows(page: str, table_id: str) -> list[list[str]]:
+    """The body rows of a report table, each cell's text (labels may repeat, unlike table_cells' keys)."""
+    import html as html_lib
+
+    table = re.search(rf'<table id="{re.escape(table_id)}".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    return [[html_lib.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table)]
+
+
+def expected_compliance_rows(summary: pd.DataFrame, columns: list[str]) -> list[list[str]]:
+    """The rows the run report should show for these summary columns: result words, rates, margins in points."""
+    summary = summary.set_index("simulation_year")
+    return [[summary_metrics.label(c), *(report_breakdowns.result_text(summary.at[y, c]) if c.endswith("_result")
+                                         else html_report.format_value(html_report.metric_unit(c), summary.at[y, c])
+                                         for y in summary.index)] for c in columns]
+
+
+def test_compliance_section_shows_the_years_results(report_run: Run, run_report: Path):
+    import html as html_lib
+
+    page = run_report.read_text()
+    assert page.index("<h2>By age, tenure, pay and HCE status</h2>") < page.index("<h2>Compliance testing</h2>") \
+        < page.index("<h2>Assumptions</h2>")
+    summary = pd.read_csv(report_run.run_dir / "summary.csv").sort_values("simulation_year")
+    # the results table: the six tests' results with their figures, by year, as the summary has them
+    columns = html_report.compliance_result_columns(summary)
+    tests = report_breakdowns.compliance_tests()
+    assert tests == ("adp", "acp", "top_heavy", "coverage_410b_deferral", "coverage_410b_match", "coverage_410b_core")
+    assert [c for c in columns if c.endswith("_result")] == [f"{t}_result" for t in tests]
+    assert {"adp_hce_average", "adp_nhce_average", "adp_limit", "adp_margin", "acp_limit", "top_heavy_key_share",
+            "coverage_410b_core_margin"} <= set(columns)
+    rows = table_rows(page, "compliance-results")
+    assert rows == expected_compliance_rows(summary, columns)
+    words = {r for t in tests for r in summary[f"{t}_result"]}
+    assert words <= {"pass", "fail", "deemed_pass", "corrected"} and "pass" in words
+    adp = next(r for r in rows if r[0] == summary_metrics.label("adp_result"))
+    assert adp[1:] == [w.replace("_", " ") for w in summary["adp_result"]]
+    margin = next(r for r in rows if r[0] == summary_metrics.label("adp_margin"))
+    assert margin[-1] == f"{summary['adp_margin'].iloc[-1] * 100:,.2f} pp"  # margins in percentage points
+    # the corrections by year, corrective employer contributions last
+    corrections = table_rows(page, "compliance-corrections")
+    assert [r[0] for r in corrections] == [summary_metrics.label(c) for c in
+                                           ("adp_refunds", "adp_recharacterized", "acp_refunds", "qnec_amount",
+                                            "qmac_amount", "top_heavy_minimum", "corrective_contributions")]
+    assert corrections == expected_compliance_rows(summary, html_report.corrective_columns(summary))
+    # the notes: every test of fct_compliance_tests that did not simply pass (none in this run, or its rows)
+    with report_run.db() as con:
+        shown = con.execute("select simulation_year, test_name, result, note from fct_compliance_tests "
+                            "where result <> 'pass' order by all").df()
+    if shown.empty:
+        assert "Every test passed in every year" in page
+    else:
+        assert len(table_rows(page, "compliance-notes")) == len(shown)
+    # the generated census gives last year's pay, which the first year's HCE lookback takes
+    census = json.loads((report_run.run_dir / "census" / "census_report.json").read_text())
+    assert "prior_year_compensation" in census["column_sources"]
+    lookback = html_lib.unescape(re.search(r'<p id="hce-lookback">(.*?)</p>', page).group(1))
+    assert lookback.startswith(f"HCE lookback of the first year ({report_run.years[0]}): each employee's "
+                               f"{report_run.years[0] - 1} pay from the census column prior_year_compensation")
+
+
+def test_compliance_section_without_the_database_or_prior_pay(report_run: Run, tmp_path: Path):
+    """A copy of the run without simulation.duckdb whose census gave no prior-year pay, its last year's ADP
+    made a corrected test: the notes come from the summary, the lookback sentence says what stood in."""
+    run = copy_run(report_run.run_dir, tmp_path / "run")
+    assert not (run / "simulation.duckdb").exists()
+    report = json.loads((run / "census" / "census_report.json").read_text())
+    report["column_sources"].pop("prior_year_compensation")
+    (run / "census" / "census_report.json").write_text(json.dumps(report))
+    summary = pd.read_csv(run / "summary.csv")
+    last = summary.index[-1]
+    summary.loc[last, ["adp_result", "acp_result"]] = ["corrected", "deemed_pass"]
+    summary.loc[last, "adp_refunds"] = 1234.5
+    summary.to_csv(run / "summary.csv", index=False)
+    tests, source = report_breakdowns.compliance_results(run)
+    assert source == "summary" and len(tests) == 6 * len(report_run.years)
+    adp = tests[(tests.test_name == "adp") & (tests.simulation_year == report_run.years[-1])].iloc[0]
+    assert adp.result == "corrected" and adp.corrective_amount == 1234.5
+    assert adp.hce_average == summary.at[last, "adp_hce_average"] and adp.limit_value == summary.at[last, "adp_limit"]
+    page = html_report.render_run_report(run, [], METADATA, shipped_config())
+    assert "simulation.duckdb) is not there" in page
+    year = str(report_run.years[-1])
+    assert table_rows(page, "compliance-notes") == [
+        [year, "ADP test", "corrected", "$1,234", "ADP refunds $1,234.50"],
+        [year, "ACP test", "deemed pass", "$0", "–"]]
+    assert (f"the census gives no prior_year_compensation, so each employee&#x27;s census annual pay rate stands "
+            f"in for {report_run.years[0] - 1} pay") in page
+    # a run from before compliance testing still reports, with no compliance tables
+    old = summary.drop(columns=[c for c in summary_metrics.group("compliance") if c in summary.columns])
+    old.to_csv(run / "summary.csv", index=False)
+    page = html_report.render_run_report(run, [], METADATA, shipped_config())
+    assert "No compliance tests in this run." in page and 'id="compliance-results"' not in page
+    sheet = pd.read_excel(workbook.write_workbook(run, METADATA, shipped_config(), tmp_path / "old.xlsx"),
+                          sheet_name="Compliance", engine="openpyxl")
+    assert sheet.empty and "Result" in sheet.columns
+
+
+def test_workbook_has_the_compliance_tests(report_run: Run, tmp_path: Path):
+    from openpyxl import load_workbook
+
+    path = workbook.write_workbook(report_run.run_dir, METADATA, shipped_config(), tmp_path / "run.xlsx")
+    sheet = pd.read_excel(path, sheet_name="Compliance", engine="openpyxl")
+    assert list(sheet.columns) == [label for label, _ in report_breakdowns.COMPLIANCE_COLUMNS.values()]
+    with report_run.db() as con:
+        truth = con.execute("select * from fct_compliance_tests").df()
+    assert len(sheet) == len(truth) == 6 * len(report_run.years)
+    summary = pd.read_csv(report_run.run_dir / "summary.csv").set_index("simulation_year")
+    # each year's six tests in report order, with the summary's results and the mart's figures
+    tests = list(report_breakdowns.compliance_tests())
+    got = sheet.assign(test_name=tests * len(report_run.years)).set_index(["Year", "test_name"])
+    assert got["Test"].tolist() == [report_breakdowns.test_label(t) for t in tests] * len(report_run.years)
+    for row in truth.to_dict("records"):
+        line = got.loc[(row["simulation_year"], row["test_name"])]
+        assert line["Result"] == row["result"].replace("_", " ")
+        assert line["Result"] == summary.at[row["simulation_year"], f"{row['test_name']}_result"].replace("_", " ")
+        assert line["Margin"] == pytest.approx(row["margin"], nan_ok=True)
+        assert line["Corrective amount"] == pytest.approx(row["corrective_amount"])
+    book = load_workbook(path)["Compliance"]
+    header = [c.value for c in book[1]]
+    assert {book.cell(row=r, column=header.index("Margin") + 1).number_format
+            for r in range(2, book.max_row + 1)} == {"0.00%"}
+    assert {book.cell(row=r, column=header.index("Corrective amount") + 1).number_format
+            for r in range(2, book.max_row + 1)} == {"$#,##0"}
+
+
+def test_ensemble_fail_share_is_the_share_of_seeds_failing(report_run: Run, tmp_path: Path):
+    """Two seeds, the second a copy of the run whose last year's ADP failed and was corrected: the ADP fails in
+    half the seeds that year, every other test in none."""
+    import ensemble
+
+    other = tmp_path / "seed_2"
+    other.mkdir()
+    (other / "years").symlink_to(report_run.run_dir / "years")  # the events, for the hires and terminations
+    summary = pd.read_csv(report_run.run_dir / "summary.csv")
+    summary.loc[summary.index[-1], "adp_result"] = "corrected"
+    summary.to_csv(other / "summary.csv", index=False)
+    per_seed = pd.concat([ensemble.seed_metrics(report_run.run_dir, 1), ensemble.seed_metrics(other, 2)],
+                         ignore_index=True)
+    failed = ensemble.compliance_failures(summary)
+    assert set(failed.metric) == {f"{t}_fail_share" for t in report_breakdowns.compliance_tests()}
+    assert failed.value.isin([0.0, 1.0]).all()
+    table = ensemble.ensemble_table(per_seed)
+    shares = ensemble.fail_shares(table)
+    assert list(shares.columns) == list(report_breakdowns.compliance_tests())
+    assert list(shares.index) == report_run.years
+    # the real run passes every test (as its summary says); the copy fails the ADP in its last year
+    base = pd.read_csv(report_run.run_dir / "summary.csv").set_index("simulation_year")
+    for test in shares.columns:
+        for year in shares.index:
+            seeds = [base.at[year, f"{test}_result"], summary.set_index("simulation_year").at[year, f"{test}_result"]]
+            assert shares.at[year, test] == sum(r in ("fail", "corrected") for r in seeds) / 2, (test, year)
+    assert shares.at[report_run.years[-1], "adp"] == 0.5 and ((shares >= 0) & (shares <= 1)).all(axis=None)
+    # the band chart draws the shares in a panel of their own
+    figure = ensemble.band_figure(table, "two seeds")
+    panel = next(ax for ax in figure.axes if ax.get_visible() and ax.get_title().startswith("compliance tests"))
+    lines = {line.get_label(): list(line.get_ydata()) for line in panel.get_lines()}
+    assert len(panel.get_lines()) == 6 and lines[report_breakdowns.test_label("adp")] == shares["adp"].tolist()

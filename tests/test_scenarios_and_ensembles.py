@@ -1,4 +1,5 @@
-"""Scenarios side by side, seed ensembles, and many runs in parallel on one machine."""
+"""Scenarios side by side, seed ensembles, compliance results across scenarios and seeds, and many runs in
+parallel on one machine."""
 from __future__ import annotations
 
 import re
@@ -179,6 +180,123 @@ def test_ensemble_labels_deterministic_and_varying_metrics(tmp_path):
     assets = table[table.metric == "total_plan_assets"]
     assert (assets.p90 > assets.p10).all()
     assert (ensemble / "ensemble_bands.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summaries = {seed: pd.read_csv(results_dir(workdir) / "stochastic" / f"seed_{seed}" / "summary.csv")
+                 for seed in range(1, 11)}
+    _assert_fail_shares(table, summaries)
+
+
+COMPLIANCE_TESTS = ("adp", "acp", "top_heavy", "coverage_410b_deferral", "coverage_410b_match", "coverage_410b_core")
+
+
+def _assert_fail_shares(table: pd.DataFrame, summaries: dict[int, pd.DataFrame]) -> None:
+    """Each test's <test>_fail_share of the ensemble table: every year, in [0, 1], the share of the seeds whose
+    summary has the test failed (fail, or failed and corrected) that year."""
+    years = sorted({int(y) for frame in summaries.values() for y in frame.simulation_year})
+    for test in COMPLIANCE_TESTS:
+        rows = table[table.metric == f"{test}_fail_share"].set_index("simulation_year")
+        assert list(rows.index) == years, test
+        assert ((rows["mean"] >= 0) & (rows["mean"] <= 1)).all() and (rows.n_seeds == len(summaries)).all(), test
+        for year in years:
+            results = [frame.set_index("simulation_year").at[year, f"{test}_result"] for frame in summaries.values()]
+            assert rows.at[year, "mean"] == pytest.approx(
+                sum(r in ("fail", "corrected") for r in results) / len(results)), (test, year)
+
+
+# A still workforce (no exits, hires or raises; as tests/test_compliance.py) of 10 HCEs paid 180,000 deferring
+# 12 % and 40 NHCEs paid 60,000 deferring 3 %: the ADP limit is 5 %, so the HCEs' 12 % fails and is corrected
+# by refunds, unless a safe-harbor match makes ADP and ACP deemed to pass. The census gives no prior-year pay.
+STILL = """
+simulation: {target_growth_rate: 0.0}
+workforce:
+  total_termination_rate: 0.0
+  new_hire_termination_rate: 0.0
+  retirement: {enabled: false}
+deferral_auto_escalation: {enabled: false}
+compensation: {cola_rate: 0.0, merit_budget: 0.0, promotion_rate_multiplier: 0.0}
+"""
+SAFE_HARBOR = "employer_match: {active_formula: safe_harbor_basic}\n"
+
+
+@pytest.fixture(scope="module")
+def compliance_scenarios(tmp_path_factory):
+    """still (the ADP corrected by refunds) and safe_harbor (ADP and ACP deemed to pass), seeds 1 and 2, 2025,
+    reports on: run reports, the comparison of each seed and the ensemble of each scenario."""
+    workdir = new_workdir(tmp_path_factory.mktemp("compliance_scenarios"))
+    (workdir / "config" / "scenarios" / "still.yaml").write_text(STILL)
+    (workdir / "config" / "scenarios" / "safe_harbor.yaml").write_text(STILL + SAFE_HARBOR)
+    rows = ["employee_id,employee_birth_date,employee_hire_date,employee_gross_compensation,employee_deferral_rate"]
+    rows += [f"H{i:02d},1985-06-01,2015-03-01,180000,0.12" for i in range(10)]
+    rows += [f"N{i:02d},1985-06-01,2015-03-01,60000,0.03" for i in range(40)]
+    census = workdir / "census.csv"
+    census.write_text("\n".join(rows) + "\n")
+    snakemake(workdir, config={"census": str(census), "start_year": 2025, "end_year": 2025,
+                               "scenarios": "[still,safe_harbor]", "seeds": "[1,2]", "reports": True})
+    return results_dir(workdir)
+
+
+def _table_rows(page: str, table_id: str) -> list[tuple[str, list[str]]]:
+    """(the row's class, its cells' text) of each body row of a report table."""
+    import html
+
+    body = re.search(rf'<table id="{table_id}".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    return [(klass, [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", cells)])
+            for klass, cells in re.findall(r'<tr(?: class="([^"]*)")?>(.*?)</tr>', body)]
+
+
+def test_run_reports_show_the_corrected_and_the_deemed_adp(compliance_scenarios):
+    for scenario, adp, acp in (("still", "corrected", "pass"), ("safe_harbor", "deemed pass", "deemed pass")):
+        run = compliance_scenarios / scenario / "seed_1"
+        summary = pd.read_csv(run / "summary.csv").iloc[0]
+        assert (summary.adp_result.replace("_", " "), summary.acp_result.replace("_", " ")) == (adp, acp)
+        page = (run / "report" / "report.html").read_text()
+        section = page[page.index("<h2>Compliance testing</h2>"):page.index("<h2>Assumptions</h2>")]
+        results = {cells[0]: cells[1:] for _, cells in _table_rows(section, "compliance-results")}
+        assert results["ADP test"] == [adp] and results["ACP test"] == [acp] and results["Top-heavy test"] == ["pass"]
+        assert results["ADP HCE average"] == ["12.00%"] and results["ADP NHCE average"] == ["3.00%"]
+        assert results["ADP limit"] == ["5.00%"] and results["ADP test margin"] == ["-7.00 pp"]
+        notes = [cells for _, cells in _table_rows(section, "compliance-notes")]
+        corrections = {cells[0]: cells[1:] for _, cells in _table_rows(section, "compliance-corrections")}
+        if scenario == "still":
+            # 7 % of 180,000 refunded to each of the 10 HCEs, the note from fct_compliance_tests
+            assert notes == [["2025", "ADP test", "corrected", "$126,000", "refund"]]
+            assert corrections["ADP refunds"] == ["$126,000"] and corrections["Corrective contributions"] == ["$0"]
+        else:
+            assert notes == [["2025", "ADP test", "deemed pass", "$0", "safe-harbor design: deemed to pass"],
+                             ["2025", "ACP test", "deemed pass", "$0", "safe-harbor design: deemed to pass"]]
+            assert corrections["ADP refunds"] == ["$0"]
+        # no prior_year_compensation in the census: its annual rate stood in for 2024 pay
+        assert ("the census gives no prior_year_compensation, so each employee&#x27;s census annual pay rate stands "
+                "in for 2024 pay") in section
+
+
+def test_comparison_flags_the_results_a_safe_harbor_match_flips(compliance_scenarios):
+    out = compliance_scenarios / "comparison" / "still_vs_safe_harbor" / "seed_1"
+    page = (out / "comparison.html").read_text()
+    rows = _table_rows(page, "compliance-results")
+    assert len(rows) == len(COMPLIANCE_TESTS)  # one year
+    flips = {cells[1]: cells[2:4] for klass, cells in rows if klass == "flip"}
+    assert flips == {"ADP test": ["corrected", "deemed pass"], "ACP test": ["pass", "deemed pass"]}
+    assert all(cells[-1] == ("flip" if klass == "flip" else "") for klass, cells in rows)
+    assert all(cells[2] == cells[3] for klass, cells in rows if klass != "flip")
+    headline = re.search(r'<p class="headline" id="headline">(.*?)</p>', page, re.S).group(1)
+    assert ("safe_harbor against still, compliance: ADP test corrected → deemed pass (2025); ACP test pass → "
+            "deemed pass (2025).") in headline
+    # the money of the corrections is compared like any other: the refunds are gone, nothing else is paid instead
+    tables = pd.read_csv(out / "comparison_tables.csv").set_index(["metric", "row"])
+    assert tables.at[("adp_refunds", "variance"), "period"] == pytest.approx(-126000.0)
+    assert tables.at[("corrective_contributions", "variance"), "period"] == 0
+    assert tables.at[("corrective_contributions", "still"), "2025"] == 0
+
+
+def test_ensembles_write_the_share_of_seeds_failing_each_test(compliance_scenarios):
+    for scenario, adp_share in (("still", 1.0), ("safe_harbor", 0.0)):
+        table = pd.read_csv(compliance_scenarios / scenario / "ensemble" / "ensemble_summary.csv")
+        summaries = {seed: pd.read_csv(compliance_scenarios / scenario / f"seed_{seed}" / "summary.csv")
+                     for seed in (1, 2)}
+        _assert_fail_shares(table, summaries)
+        shares = table[table.metric.str.endswith("_fail_share")].set_index("metric")["mean"]
+        assert shares["adp_fail_share"] == adp_share
+        assert (shares.drop("adp_fail_share") == 0).all()
 
 
 def test_eight_runs_in_parallel_equal_each_run_alone(tmp_path):

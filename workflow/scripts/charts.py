@@ -20,7 +20,8 @@ matplotlib.rcParams["svg.hashsalt"] = "workforce-simulation"
 
 DEFERRAL_BUCKETS = ("0-3%", "3-6%", "6-10%", "10%+")
 COLORS = {"line": "#1f3b73", "hires": "#2e8b57", "experienced": "#c0392b", "new_hire": "#e67e22",
-          "match": "#1f77b4", "core": "#9ecae1", "forfeitures": "#d62728", "net": "#222222"}
+          "match": "#1f77b4", "core": "#9ecae1", "forfeitures": "#d62728", "net": "#222222",
+          "corrective": "#ff7f0e"}
 BUCKET_COLORS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
 # Balance columns of the snapshot (sources, then loans outstanding): their sum is the account's closing balance.
 BALANCE_SOURCES = {"balance_pre_tax": ("Pre-tax", "#1f77b4"), "balance_roth": ("Roth", "#9467bd"),
@@ -205,12 +206,17 @@ def employer_cost_figure(summary: pd.DataFrame) -> Figure:
     match, core, forfeitures = summary["employer_match"], summary["employer_core"], summary["forfeitures"]
     ax.bar(x, match, 0.6, color=COLORS["match"], label="Match")
     ax.bar(x, core, 0.6, bottom=match, color=COLORS["core"], label="Core")
+    # The compliance corrections' employer money (QNEC, QMAC, top-heavy minimum), where a year has any.
+    corrective = summary.get("corrective_contributions", pd.Series(0.0, index=summary.index)).fillna(0.0)
+    if (corrective > 0).any():
+        ax.bar(x, corrective, 0.6, bottom=match + core, color=COLORS["corrective"],
+               label=summary_metrics.label("corrective_contributions"))
     # Forfeitures reduce the cost, so they are drawn below zero.
     ax.bar(x, -forfeitures, 0.6, color=COLORS["forfeitures"], label="Forfeitures (offset)")
     ax.plot(x, summary["net_employer_cost"], marker="o", color=COLORS["net"], label="Net employer cost")
     ax.axhline(0, color="#888888", linewidth=0.8)
     ax.set_title("Employer cost by type")
-    _money_axis(ax, match + core)
+    _money_axis(ax, match + core + corrective)
     zero_based(ax)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), frameon=False, ncols=4, fontsize="small")
     _year_axis(ax, years)

@@ -1,4 +1,5 @@
-"""Scenario comparison: per-metric variance tables, configuration differences, HTML report and CSV."""
+"""Scenario comparison: per-metric variance tables, compliance results side by side, configuration differences,
+HTML report and CSV."""
 from __future__ import annotations
 
 from html import escape
@@ -7,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 import report_assumptions
+import report_breakdowns
 import summary_metrics
 from charts import differs
 from simconfig import flatten
@@ -78,6 +80,79 @@ def config_differences(configs: dict[str, dict], baseline: str) -> list[dict]:
     return rows
 
 
+def compliance_results(summaries: dict[str, pd.DataFrame], baseline: str) -> pd.DataFrame:
+    """The result of every compliance test (pass, fail, deemed_pass, corrected) in each scenario: rows
+    (simulation_year, test_name) by year, tests in report order; a column per scenario, the baseline first;
+    None where a scenario lacks the year or the column (a summary from before compliance testing). Empty
+    when no scenario has the compliance columns."""
+    scenarios = [baseline, *(s for s in summaries if s != baseline)]
+    tests = report_breakdowns.compliance_tests()
+    index = pd.MultiIndex.from_tuples([], names=["simulation_year", "test_name"])
+    if not any(report_breakdowns.has_compliance(frame) for frame in summaries.values()):
+        return pd.DataFrame(index=index, columns=scenarios)
+    years = sorted({int(y) for frame in summaries.values() for y in frame["simulation_year"]})
+    columns = {}
+    for scenario in scenarios:
+        frame = summaries[scenario].assign(simulation_year=summaries[scenario]["simulation_year"].astype(int)) \
+            .drop_duplicates("simulation_year").set_index("simulation_year")
+        columns[scenario] = [frame.at[year, f"{test}_result"] if year in frame.index and f"{test}_result" in frame
+                             and not pd.isna(frame.at[year, f"{test}_result"]) else None
+                             for year in years for test in tests]
+    index = pd.MultiIndex.from_tuples([(year, test) for year in years for test in tests], names=index.names)
+    return pd.DataFrame(columns, index=index)
+
+
+def compliance_flips(results: pd.DataFrame) -> pd.Series:
+    """Per row of compliance_results: whether the scenarios' results differ (a flip)."""
+    return results.apply(lambda row: len(set(row.tolist())) > 1, axis=1).astype(bool)
+
+
+def _years_text(years: list[int]) -> str:
+    """2025-2027, 2029."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def compliance_flip_sentences(results: pd.DataFrame, baseline: str) -> list[str]:
+    """Per scenario with flips: 'safe_harbor against baseline, compliance: ADP test corrected → deemed pass
+    (2025-2026); ...'."""
+    sentences = []
+    for scenario in (s for s in results.columns if s != baseline):
+        changes: dict[tuple[str, object, object], list[int]] = {}
+        for (year, test), row in results.iterrows():
+            if row[baseline] != row[scenario]:
+                changes.setdefault((test, row[baseline], row[scenario]), []).append(int(year))
+        if changes:
+            parts = [f"{report_breakdowns.test_label(test)} {report_breakdowns.result_text(before)} → "
+                     f"{report_breakdowns.result_text(after)} ({_years_text(years)})"
+                     for (test, before, after), years in changes.items()]
+            sentences.append(f"{scenario} against {baseline}, compliance: " + "; ".join(parts) + ".")
+    return sentences
+
+
+def compliance_html(results: pd.DataFrame) -> str:
+    """Every year's test results side by side, the rows where the scenarios differ (flips) highlighted."""
+    if results.empty:
+        return "<p>No compliance tests in these runs.</p>"
+    flips = compliance_flips(results)
+    scenarios = list(results.columns)
+    rows = [[str(year), report_breakdowns.test_label(test), *(report_breakdowns.result_text(v) for v in row),
+             "flip" if flips[(year, test)] else ""] for (year, test), row in results.iterrows()]
+    share = "%.2f%%" % (56 / len(scenarios))
+    intro = (f"<p>{int(flips.sum())} of {len(flips)} results (year and test) differ between the scenarios: the "
+             "flips, highlighted. Result: pass, fail, deemed pass (a safe-harbor design) or corrected (failed, then "
+             "corrected).</p>" if flips.any() else
+             "<p>The scenarios give the same result in every test and every year.</p>")
+    return intro + html_table(["Year", "Test", *scenarios, "Differs"], rows, numeric={0},
+                              row_classes=["flip" if f else "" for f in flips], cell_class={1: "label"},
+                              table_id="compliance-results", widths=["8%", "26%", *([share] * len(scenarios)), "10%"])
+
+
 def _row_format(metric: str, label: str) -> tuple[str, bool]:
     kind = column_kind(metric)
     if label == "variance":
@@ -144,7 +219,8 @@ def _change_text(metric: str, table: pd.DataFrame, scenario: str, baseline: str)
 
 def headline(summaries: dict[str, pd.DataFrame], baseline: str, tables: dict[str, pd.DataFrame],
              unchanged: list[str]) -> str:
-    """One sentence per scenario: the headline metrics that differ (period values), then what is unchanged."""
+    """One sentence per scenario: the headline metrics that differ (period values); the compliance results that
+    flip; then what is unchanged."""
     years = sorted({int(y) for f in summaries.values() for y in f["simulation_year"]})
     span = f"{years[0]}-{years[-1]}" if years else "no years"
     sentences = []
@@ -160,6 +236,7 @@ def headline(summaries: dict[str, pd.DataFrame], baseline: str, tables: dict[str
                     + "; ".join(_change_text(m, tables[m], scenario, baseline) for m in main)
                     + (f"; {rest} other metric{'s' if rest > 1 else ''} differ{'' if rest > 1 else 's'}" if rest else ""))
         sentences.append(sentence + ".")
+    sentences += compliance_flip_sentences(compliance_results(summaries, baseline), baseline)
     if unchanged:
         sentences.append("Unchanged: " + ", ".join(summary_metrics.label(m).lower() for m in unchanged) + ".")
     return f'<p class="headline" id="headline">{"<br>".join(escape(s) for s in sentences)}</p>'
@@ -196,6 +273,7 @@ def render_comparison_report(summaries: dict[str, pd.DataFrame], baseline: str, 
          + escape(", ".join(summary_metrics.label(m).lower() for m, how in METRICS.items() if how == "last"))
          + ").</p>"
          + (metric_html if changed else "<p>None.</p>")),
+        ("Compliance tests", compliance_html(compliance_results(summaries, baseline))),
         ("Unchanged metrics", unchanged_html(unchanged, summaries, baseline, tables)),
         ("Run metadata", key_value_table(metadata, "run-metadata")),
     ]
@@ -208,7 +286,8 @@ def render_comparison_report(summaries: dict[str, pd.DataFrame], baseline: str, 
 def write_comparison_report(summaries: dict[str, pd.DataFrame], baseline: str, differences: list[dict],
                             charts: list[Path], metadata: dict, path: Path) -> Path:
     """One self-contained HTML file: headline, configuration differences, overlay charts and per-metric
-    tables of the metrics that differ, the unchanged metrics, metadata."""
+    tables of the metrics that differ, the compliance results side by side with their flips, the unchanged
+    metrics, metadata."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_comparison_report(summaries, baseline, differences, charts, metadata), encoding="utf-8")

@@ -1,7 +1,9 @@
 """Seed ensembles: the spread of each metric across seeds, per year, as a table and band charts.
 
 A metric identical in every seed (headcount: the solver hits its target exactly) is
-labelled deterministic instead of being drawn as a band of zero width.
+labelled deterministic instead of being drawn as a band of zero width. Each compliance test
+has a metric <test>_fail_share: 1 in a seed whose test failed that year (fail or corrected),
+else 0, so that its mean over the seeds is the share of seeds in which the test fails.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+import report_breakdowns
 import sim_io
 import summary_metrics
 from simconfig.segments import band_case_sql
@@ -19,11 +22,29 @@ BAND_CHART_METRICS = ("end_headcount", "hires", "total_terminations", "participa
                       "net_employer_cost", "average_compensation", "total_plan_assets", "replacement_ratio_median")
 BAND_CHART_COLUMNS = 3
 QUANTILES = {"p10": 0.10, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p90": 0.90}
+FAIL_SHARE = "_fail_share"  # suffix of the compliance metrics: <test>_fail_share
+
+
+def fail_share_metric(test: str) -> str:
+    return f"{test}{FAIL_SHARE}"
+
+
+def compliance_failures(summary: pd.DataFrame) -> pd.DataFrame:
+    """Long rows (simulation_year, metric <test>_fail_share, value) of one seed's summary: 1.0 where the test
+    failed (result fail or corrected), 0.0 where it passed or was deemed to pass; none for a summary from
+    before compliance testing, NaN where a year has no result."""
+    tests = [t for t in report_breakdowns.compliance_tests() if f"{t}_result" in summary.columns]
+    frames = [pd.DataFrame({"simulation_year": summary["simulation_year"], "metric": fail_share_metric(test),
+                            "value": summary[f"{test}_result"].isin(report_breakdowns.FAILED_RESULTS)
+                            .astype(float).where(summary[f"{test}_result"].notna())})
+              for test in tests]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["simulation_year", "metric",
+                                                                                     "value"])
 
 
 def seed_metrics(run_dir: Path, seed: int) -> pd.DataFrame:
     """Long table (seed, metric, simulation_year, value) of one run: summary metrics plus
-    hires by level and terminations by tenure band."""
+    hires by level, terminations by tenure band and whether each compliance test failed."""
     con = duckdb.connect()
     try:
         summary = con.execute("select * from read_csv_auto(?)", [str(run_dir / "summary.csv")]).df()
@@ -39,14 +60,15 @@ def seed_metrics(run_dir: Path, seed: int) -> pd.DataFrame:
         """, [events, events]).df()
     finally:
         con.close()
-    frame = pd.concat([rows, detail], ignore_index=True)
+    frame = pd.concat([rows, detail, compliance_failures(summary)], ignore_index=True)
     frame["seed"] = seed
     frame["value"] = frame["value"].astype(float)
     return frame
 
 
 def ensemble_table(per_seed: pd.DataFrame) -> pd.DataFrame:
-    """mean, sd and P10-P90 of every metric and year across seeds, with a deterministic flag."""
+    """mean, sd and P10-P90 of every metric and year across seeds, with a deterministic flag (the mean of
+    a <test>_fail_share metric is the share of seeds in which the test failed that year)."""
     grouped = per_seed.groupby(["metric", "simulation_year"]).value
     table = grouped.agg(n_seeds="count", mean="mean", sd="std", minimum="min", maximum="max")
     for name, q in QUANTILES.items():
@@ -67,16 +89,48 @@ def spread_summary(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def fail_shares(table: pd.DataFrame) -> pd.DataFrame:
+    """The share of seeds in which each compliance test failed, per year: rows simulation_year, a column per
+    test (report order); empty for runs from before compliance testing."""
+    rows = table[table.metric.str.endswith(FAIL_SHARE)]
+    if rows.empty:
+        return pd.DataFrame()
+    shares = rows.pivot(index="simulation_year", columns="metric", values="mean")
+    return shares[[fail_share_metric(t) for t in report_breakdowns.compliance_tests() if fail_share_metric(t) in shares]] \
+        .rename(columns=lambda m: m.removesuffix(FAIL_SHARE))
+
+
+def _fail_share_panel(ax, shares: pd.DataFrame, seeds: int) -> None:
+    """One line per compliance test: the share of seeds in which it failed (fail or corrected)."""
+    from matplotlib.ticker import PercentFormatter
+
+    for i, test in enumerate(shares.columns):
+        ax.plot(shares.index, shares[test], marker="os^Dv*"[i % 6], linestyle="-", alpha=0.85,
+                label=report_breakdowns.test_label(test))
+    ax.set_title(f"compliance tests: share of seeds failing\n(fail or corrected; {seeds} seeds)", fontsize=9)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xticks(list(shares.index))
+    ax.tick_params(labelsize=7)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
+    ax.legend(fontsize=6)
+
+
 def band_figure(table: pd.DataFrame, title: str):
-    """One panel per BAND_CHART_METRICS metric: the median with its P25-P75 and P10-P90 bands."""
+    """One panel per BAND_CHART_METRICS metric: the median with its P25-P75 and P10-P90 bands; and a panel
+    of the share of seeds in which each compliance test fails."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-    rows = -(-len(BAND_CHART_METRICS) // BAND_CHART_COLUMNS)  # as many rows as the metrics need
+    shares = fail_shares(table)
+    panels = len(BAND_CHART_METRICS) + (0 if shares.empty else 1)
+    rows = -(-panels // BAND_CHART_COLUMNS)  # as many rows as the panels need
     figure = Figure(figsize=(12, 3.5 * rows))
     axes = figure.subplots(rows, BAND_CHART_COLUMNS).flatten()
-    for ax in axes[len(BAND_CHART_METRICS):]:  # spare cells of the grid
+    for ax in axes[panels:]:  # spare cells of the grid
         ax.set_visible(False)
+    if not shares.empty:
+        seeds = int(table[table.metric.str.endswith(FAIL_SHARE)].n_seeds.max())
+        _fail_share_panel(axes[len(BAND_CHART_METRICS)], shares, seeds)
     for ax, metric in zip(axes, BAND_CHART_METRICS):
         data = table[table.metric == metric]
         if data.empty:  # a metric this run lacks (a summary from before balances)

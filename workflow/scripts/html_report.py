@@ -19,8 +19,9 @@ CAPTIONS = {
     "pay": "Average compensation of the year's workforce (line) and total compensation for the year (bars).",
     "participation": "Participation rate of eligible actives (line) and the distribution of active participants' "
                      "year-end deferral rates in buckets 0-3 %, 3-6 %, 6-10 % and 10 %+ (bars, share of participants).",
-    "employer_cost": "Employer match and core contributions (stacked bars), forfeitures that offset them "
-                     "(below zero) and the net employer cost (line).",
+    "employer_cost": "Employer match and core contributions (stacked bars; corrective contributions on top in "
+                     "a year that has them), forfeitures that offset them (below zero) and the net employer cost "
+                     "(line).",
     "plan_assets": "Plan assets on Dec 31 by source, loans outstanding included (stacked bars; every account, "
                    "former employees' deferred vested accounts too), and the year's investment earnings, "
                    "distributions and leakage (cash-outs plus loan offsets; lines).",
@@ -33,6 +34,11 @@ BALANCE_CHARTS = ("plan_assets", "readiness")
 FORFEITURE_USE = ("forfeitures", "forfeitures_used_for_contributions", "forfeitures_used_for_expenses",
                   "forfeiture_account_opening", "forfeiture_account_closing")
 ACCOUNT_DETAIL = ("cash_distributions", "rollover_distributions", "loan_offsets", "force_outs", "vested_plan_assets")
+# Compliance figures of the summary shown as counts at the end of the results table, and the employer money of
+# the corrections, shown last in the corrections table (the other corrective amounts are the compliance group's
+# money columns).
+COMPLIANCE_COUNTS = ("compliance_tests_failed", "key_employee_actives")
+CORRECTIVE_CONTRIBUTIONS = "corrective_contributions"
 # Belt and braces for "opens offline": the browser refuses anything but inline styles and data: images.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 CSS = """
@@ -56,6 +62,7 @@ td.label { white-space: normal; }
 .headline { font-size: 1.05rem; background: #f3f6fb; border-left: 4px solid #1f3b73; padding: .6rem .9rem; }
 .plan-design { font-size: 1.05rem; }
 tr.variance td { color: #444; } tr.baseline td { font-weight: 600; }
+tr.flip td { background: #fff8c5; font-weight: 600; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 1.2rem; }
 .metric-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 0 1.5rem; }
 figure { margin: 0; border: 1px solid #e1e4e8; padding: .6rem; background: #fff; }
@@ -199,7 +206,13 @@ def metric_label(column: str) -> str:
 
 
 def metric_unit(column: str) -> str:
-    return "money" if column in PER_HEAD else column_kind(column)
+    """A column's display unit: its meta unit, money for PER_HEAD, percentage points for the compliance margins
+    (a limit less a ratio)."""
+    if column in PER_HEAD:
+        return "money"
+    if column.endswith("_margin") and column in summary_metrics.group("compliance"):
+        return "points"
+    return column_kind(column)
 
 
 def year_chunks(years: list, size: int = YEARS_PER_TABLE) -> list[list]:
@@ -409,6 +422,98 @@ def balances_html(run_dir: Path, summary: pd.DataFrame, charts: list[Path], conf
             + readiness_by_band_html(run_dir, target))
 
 
+def compliance_result_columns(summary: pd.DataFrame) -> list[str]:
+    """The rows of the results table: per test its result, its other rates (averages, limit, key share) and its
+    margin last; then the counts (tests failed, key employees). Test order and columns from the compliance group
+    of fct_year_summary.yml."""
+    import report_breakdowns
+
+    group = summary_metrics.group("compliance")
+    columns = []
+    for test in report_breakdowns.compliance_tests():
+        rates = [c for c in group if c.startswith(f"{test}_") and summary_metrics.unit(c) == "rate"
+                 and c != f"{test}_margin"]
+        columns += [f"{test}_result", *rates, f"{test}_margin"]
+    return [c for c in [*columns, *COMPLIANCE_COUNTS] if c in summary.columns]
+
+
+def corrective_columns(summary: pd.DataFrame) -> list[str]:
+    """The corrections table: refunds, recharacterised catch-up, QNEC, QMAC, top-heavy minimum, then the
+    corrective employer contributions (QNEC + QMAC + top-heavy minimum)."""
+    money = [c for c in summary_metrics.group("compliance") if summary_metrics.unit(c) == "money"
+             and c != CORRECTIVE_CONTRIBUTIONS]
+    return [c for c in [*money, CORRECTIVE_CONTRIBUTIONS] if c in summary.columns]
+
+
+def hce_lookback_note(run_dir: Path, first_year: int) -> str:
+    """How the first year's HCE determination looked back at last year's pay: the census column
+    prior_year_compensation (census_report.json column_sources), or the census annual pay rate standing in."""
+    report = _read_json(Path(run_dir) / "census" / "census_report.json")
+    later = "later years look back at each employee's pay of the simulated year before"
+    if report is None:
+        sentence = (f"No census report found: how the first year's ({first_year}) HCE lookback was taken is not "
+                    f"recorded; {later}.")
+    elif "prior_year_compensation" in (report.get("column_sources") or {}):
+        header = report["column_sources"]["prior_year_compensation"]
+        named = "" if header == "prior_year_compensation" else f" (header {header!r})"
+        sentence = (f"HCE lookback of the first year ({first_year}): each employee's {first_year - 1} pay from the "
+                    f"census column prior_year_compensation{named}, the census annual pay rate where a row leaves "
+                    f"it blank; {later}.")
+    else:
+        sentence = (f"HCE lookback of the first year ({first_year}): the census gives no prior_year_compensation, "
+                    f"so each employee's census annual pay rate stands in for {first_year - 1} pay; {later}.")
+    return f'<p id="hce-lookback">{escape(sentence)}</p>'
+
+
+def compliance_notes_html(run_dir: Path, summary: pd.DataFrame) -> str:
+    """The tests of every year that did not simply pass (failed, corrected, deemed to pass), with their notes
+    from fct_compliance_tests (the run's database), or figures from the summary where the database is absent."""
+    import report_breakdowns
+
+    tests, source = report_breakdowns.compliance_results(run_dir, summary)
+    shown = tests[tests["result"].fillna("pass") != "pass"]
+    origin = ("" if source == "database" else
+              "<p>The run's database (simulation.duckdb) is not there: the notes are the corrective amounts of "
+              "the summary.</p>")
+    if shown.empty:
+        return origin + '<p id="compliance-notes">Every test passed in every year: nothing failed, was corrected ' \
+                        'or deemed to pass.</p>'
+    rows = [[str(r["simulation_year"]), r["test"], report_breakdowns.result_text(r["result"]),
+             format_value("money", r["corrective_amount"]), "–" if _missing(r["note"]) else str(r["note"])]
+            for r in shown.to_dict("records")]
+    classes = ["failed" if r["result"] in report_breakdowns.FAILED_RESULTS else "" for r in shown.to_dict("records")]
+    return origin + html_table(["Year", "Test", "Result", "Corrective amount", "Note"], rows, numeric={0, 3},
+                               row_classes=classes, cell_class={1: "label", 4: "wrap"}, table_id="compliance-notes",
+                               widths=["8%", "22%", "12%", "14%", "44%"])
+
+
+def compliance_html(run_dir: Path, summary: pd.DataFrame) -> str:
+    """The year's nondiscrimination tests: the first year's HCE lookback, results with their figures by year,
+    the corrections by year, and the notes of the tests that failed, were corrected or deemed to pass."""
+    import report_breakdowns
+
+    if summary.empty or not report_breakdowns.has_compliance(summary):  # a run from before compliance testing
+        return "<p>No compliance tests in this run.</p>"
+    shown = summary.copy()
+    for test in report_breakdowns.compliance_tests():
+        shown[f"{test}_result"] = shown[f"{test}_result"].map(report_breakdowns.result_text)
+    return (hce_lookback_note(run_dir, int(summary["simulation_year"].iloc[0]))
+            + "<p>Every year: ADP (401(k)(3)) and ACP (401(m)(2)) against their limits, top-heavy (416: key "
+              "employees' share of balances against 60 %) and 410(b) coverage (ratio percentage against 70 %) of the "
+              "deferral, match and core parts. Result: pass, fail, deemed pass (a safe-harbor design) or corrected "
+              "(failed, then corrected). Margin = limit less the tested figure, in percentage points; negative "
+              "fails.</p>"
+            + "<h3>Results by year</h3>" + transposed_tables(shown, compliance_result_columns(summary),
+                                                             "compliance-results")
+            + "<h3>Corrections by year</h3>" + transposed_tables(summary, corrective_columns(summary),
+                                                                 "compliance-corrections")
+            + "<p>Refunds and recharacterised catch-up come out of the HCEs' own deferrals, ACP refunds out of "
+              "their match; the QNEC, QMAC and top-heavy minimum are employer money, whose sum is the "
+              f"{escape(summary_metrics.label(CORRECTIVE_CONTRIBUTIONS).lower())}, part of employer contributions "
+              "and net employer cost.</p>"
+            + "<h3>Tests that did not simply pass</h3>" + compliance_notes_html(run_dir, summary))
+
+
 UNIT_NAMES = {"%": "percent", "$": "dollars", "x": "multiplier", "days": "days", "years": "years", "hours": "hours"}
 
 
@@ -515,6 +620,7 @@ def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, config:
         ("Charts", chart_figures([c for c in charts if Path(c).stem not in BALANCE_CHARTS], CAPTIONS)),
         ("Balances and retirement readiness", balances_html(run_dir, summary, charts, config)),
         ("By age, tenure, pay and HCE status", breakdowns_html(run_dir)),
+        ("Compliance testing", compliance_html(run_dir, summary)),
         ("Assumptions", assumptions_html(config)),
         ("Data quality", "<h3>Census</h3>" + census_notes(run_dir) + "<h3>Configuration keys without effect</h3>"
          + unmodelled_keys_note(run_dir) + "<h3>Quality gates (dbt tests) per year</h3>" + quality_gates(run_dir)),
@@ -525,7 +631,8 @@ def render_run_report(run_dir: Path, charts: list[Path], metadata: dict, config:
 
 def write_run_report(run_dir: Path, charts: list[Path], metadata: dict, config: dict, path: Path) -> Path:
     """One self-contained HTML file: headline, plan design, key figures, charts, balances and retirement
-    readiness, breakdowns by band, assumptions by config key, data-quality notes, run metadata."""
+    readiness, breakdowns by band, compliance testing, assumptions by config key, data-quality notes, run
+    metadata."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_run_report(run_dir, charts, metadata, config), encoding="utf-8")

@@ -1,13 +1,17 @@
 """Participation, deferral and employer cost of year-end actives by age band, tenure band, pay band
 (job level) and HCE status, from each year's snapshot. Bands come from the dbt seeds
-(config_age_bands, config_tenure_bands, config_job_levels), the one definition the SQL uses too."""
+(config_age_bands, config_tenure_bands, config_job_levels), the one definition the SQL uses too.
+Also the year's compliance tests (fct_compliance_tests of the run's database, or the summary's figures
+where the database is absent), which the run report and the workbook show."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+import summary_metrics
 from simconfig.segments import band_case_sql, read_seed
 
 # banding -> (title, the SQL giving the band label, the SQL giving its sort order)
@@ -145,3 +149,110 @@ def readiness_breakdowns(run_dir: Path, target: float = 0.70) -> dict[str, pd.Da
         frame = frame.sort_values(["simulation_year", "band_order"]).drop(columns="band_order")
         tables[name] = frame.astype({"simulation_year": int, "actives": int}).reset_index(drop=True)
     return tables
+
+
+# --- compliance tests --------------------------------------------------------------------------------
+
+# Results that count as a failed test: failed, whether or not a correction followed (fct_compliance_tests).
+FAILED_RESULTS = ("fail", "corrected")
+# The columns of fct_compliance_tests the reports show, their labels and units, in display order. For
+# top-heavy the HCE figure is the key employees' share of balances; for coverage the share benefiting.
+COMPLIANCE_COLUMNS = {
+    "simulation_year": ("Year", "year"),
+    "test": ("Test", "text"),
+    "result": ("Result", "text"),
+    "hce_average": ("HCE average or share", "rate"),
+    "nhce_average": ("NHCE average or share (tested)", "rate"),
+    "limit_value": ("Limit", "rate"),
+    "margin": ("Margin", "rate"),
+    "hce_average_corrected": ("HCE average after correction", "rate"),
+    "limit_value_corrected": ("Limit after correction", "rate"),
+    "corrective_amount": ("Corrective amount", "money"),
+    "note": ("Note", "text"),
+}
+# The summary's money columns of each test's correction (their sum is the test's corrective_amount).
+CORRECTIONS = {"adp": ("adp_refunds", "adp_recharacterized", "qnec_amount"), "acp": ("acp_refunds", "qmac_amount"),
+               "top_heavy": ("top_heavy_minimum",)}
+
+
+def compliance_tests() -> tuple[str, ...]:
+    """The test names (adp, acp, top_heavy, coverage_410b_*) in report order: the summary's <test>_result
+    columns of meta group compliance (fct_year_summary.yml)."""
+    return tuple(c.removesuffix("_result") for c in summary_metrics.group("compliance") if c.endswith("_result"))
+
+
+def test_label(test: str) -> str:
+    """'ADP test', '410(b) coverage, deferrals': the label of the summary's <test>_result column."""
+    return summary_metrics.label(f"{test}_result")
+
+
+def result_text(result: object) -> str:
+    """'deemed_pass' -> 'deemed pass'; a missing result -> '–'."""
+    if result is None or (isinstance(result, float) and math.isnan(result)):
+        return "–"
+    return str(result).replace("_", " ")
+
+
+def has_compliance(summary: pd.DataFrame) -> bool:
+    """Whether the summary has the compliance columns (a run from before compliance testing has not)."""
+    return all(f"{test}_result" in summary.columns for test in compliance_tests())
+
+
+def _from_database(path: Path) -> pd.DataFrame | None:
+    """fct_compliance_tests of the run's database, read-only; None if it is absent or has no such view."""
+    if not path.exists():
+        return None
+    columns = ", ".join(c for c in COMPLIANCE_COLUMNS if c not in ("test",))
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.execute(f"select test_name, {columns} from fct_compliance_tests").df()
+    except duckdb.Error:  # a database from before compliance testing, or one being written
+        return None
+
+
+def _from_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """The rows of fct_compliance_tests as far as the summary has them: results, ADP/ACP averages and limits,
+    the key share, margins and corrective amounts; the note says what the correction was."""
+    rows = []
+    for record in summary.to_dict("records"):
+        def get(column: str, record: dict = record) -> float:
+            value = record.get(column)
+            return float("nan") if value is None else float(value)
+
+        for test in compliance_tests():
+            margin = get(f"{test}_margin")
+            if test == "top_heavy":
+                hce, nhce = get("top_heavy_key_share"), 1 - get("top_heavy_key_share")
+                limit = hce + margin
+            else:
+                hce, nhce, limit = (get(f"{test}_hce_average"), get(f"{test}_nhce_tested_average"),
+                                    get(f"{test}_limit"))
+            amounts = {c: get(c) for c in CORRECTIONS.get(test, ()) if c in record}
+            moved = [f"{summary_metrics.label(c)} ${v:,.2f}" for c, v in amounts.items() if v]
+            rows.append({"test_name": test, "simulation_year": int(record["simulation_year"]),
+                         "result": record.get(f"{test}_result"), "hce_average": hce, "nhce_average": nhce,
+                         "limit_value": limit, "margin": margin, "hce_average_corrected": float("nan"),
+                         "limit_value_corrected": float("nan"),
+                         "corrective_amount": sum(v for v in amounts.values() if not math.isnan(v)),
+                         "note": "; ".join(moved) or None})
+    return pd.DataFrame(rows, columns=["test_name", *(c for c in COMPLIANCE_COLUMNS if c != "test")])
+
+
+def compliance_results(run_dir: Path, summary: pd.DataFrame | None = None) -> tuple[pd.DataFrame, str]:
+    """The run's compliance tests, one row per year and test (years in order, tests in compliance_tests()
+    order), columns test_name and COMPLIANCE_COLUMNS (test: its label); and where they come from: "database"
+    (fct_compliance_tests of simulation.duckdb, opened read-only) or "summary" (derived from the summary's
+    figures where the database is absent: no corrected averages, notes only of the corrective amounts).
+    Empty for a run from before compliance testing."""
+    run_dir = Path(run_dir)
+    summary = pd.read_csv(run_dir / "summary.csv") if summary is None else summary
+    if not has_compliance(summary):
+        return pd.DataFrame(columns=["test_name", *COMPLIANCE_COLUMNS]), "summary"
+    frame, source = _from_database(run_dir / "simulation.duckdb"), "database"
+    if frame is None or frame.empty:
+        frame, source = _from_summary(summary), "summary"
+    order = {test: i for i, test in enumerate(compliance_tests())}
+    frame = frame.assign(test=frame["test_name"].map(test_label), _order=frame["test_name"].map(order)) \
+        .sort_values(["simulation_year", "_order"]).drop(columns="_order")
+    frame["simulation_year"] = frame["simulation_year"].astype(int)
+    return frame[["test_name", *COMPLIANCE_COLUMNS]].reset_index(drop=True), source

@@ -1,5 +1,6 @@
-"""Excel workbook of a run: summary, breakdowns by band, event counts by year and type, assumptions
-by config key and run metadata, with readable headers and number formats."""
+"""Excel workbook of a run: summary, breakdowns by band, readiness by band, compliance tests by year,
+event counts by year and type, assumptions by config key and run metadata, with readable headers and
+number formats."""
 from __future__ import annotations
 
 import json
@@ -102,6 +103,18 @@ def readiness_sheet(run_dir: Path, config: dict) -> tuple[pd.DataFrame, dict[str
         {label: unit for label, unit in columns.values()}
 
 
+def compliance_sheet(run_dir: Path, summary: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The compliance tests, one row per year and test (report_breakdowns.COMPLIANCE_COLUMNS: result, HCE and
+    NHCE figures, limit, margin, the figures after a correction, the corrective amount and the note), from
+    fct_compliance_tests of the run's database, or the summary where the database is absent; no rows for a
+    run from before compliance testing."""
+    tests, _ = report_breakdowns.compliance_results(run_dir, summary)
+    columns = report_breakdowns.COMPLIANCE_COLUMNS
+    frame = tests[list(columns)].assign(result=tests["result"].map(report_breakdowns.result_text))
+    return frame.rename(columns={c: label for c, (label, _) in columns.items()}), \
+        {label: unit for label, unit in columns.values()}
+
+
 def events_sheet(run_dir: Path) -> pd.DataFrame:
     return event_counts(run_dir).rename(columns={"event_type": "Event type", "event_category": "Event category",
                                                  "total": "Total"})
@@ -138,19 +151,24 @@ def _format_columns(sheet, frame: pd.DataFrame, units: dict[str, str]) -> None:
 def write_workbook(run_dir: Path, metadata: dict, config: dict, path: Path) -> Path:
     """Sheets: Summary (a row per year, labelled columns), Breakdowns (age, tenure, pay band, HCE status per
     year), Balances and readiness (replacement ratios by age and pay band per year; empty in a run without
-    them), Events by type, Assumptions (the config by key, with units), Metadata (in the given order)."""
+    them), Compliance (every test of every year with its figures, corrective amount and note; empty in a run
+    without them), Events by type, Assumptions (the config by key, with units), Metadata (in the given
+    order)."""
     from openpyxl.styles import Alignment, Font
 
     run_dir, path = Path(run_dir), Path(path)
-    summary, summary_units = summary_sheet(pd.read_csv(run_dir / "summary.csv"))
+    raw_summary = pd.read_csv(run_dir / "summary.csv")
+    summary, summary_units = summary_sheet(raw_summary)
     breakdowns, breakdown_units = breakdowns_sheet(run_dir)
     readiness, readiness_units = readiness_sheet(run_dir, config)
+    compliance, compliance_units = compliance_sheet(run_dir, raw_summary)
     events = events_sheet(run_dir)
     assumptions, assumption_formats = assumptions_sheet(config)
     sheets = {
         "Summary": (summary, summary_units),
         "Breakdowns": (breakdowns, breakdown_units),
         "Balances and readiness": (readiness, readiness_units),
+        "Compliance": (compliance, compliance_units),
         "Events by type": (events, {str(c): "count" for c in events.columns[2:]}),
         "Assumptions": (assumptions, {}),
         "Metadata": (metadata_frame(metadata), {}),
