@@ -205,16 +205,7 @@ def _assert_fail_shares(table: pd.DataFrame, summaries: dict[int, pd.DataFrame])
 # A still workforce (no exits, hires or raises; as tests/test_compliance.py) of 10 HCEs paid 180,000 deferring
 # 12 % and 40 NHCEs paid 60,000 deferring 3 %: the ADP limit is 5 %, so the HCEs' 12 % fails and is corrected
 # by refunds, unless a safe-harbor match makes ADP and ACP deemed to pass. The census gives no prior-year pay.
-STILL = """
-simulation: {target_growth_rate: 0.0}
-workforce:
-  total_termination_rate: 0.0
-  new_hire_termination_rate: 0.0
-  retirement: {enabled: false}
-deferral_auto_escalation: {enabled: false}
-compensation: {cola_rate: 0.0, merit_budget: 0.0, promotion_rate_multiplier: 0.0}
-"""
-SAFE_HARBOR = "employer_match: {active_formula: safe_harbor_basic}\n"
+from test_compliance import SAFE_HARBOR, STILL  # noqa: E402
 
 
 @pytest.fixture(scope="module")
