@@ -82,7 +82,7 @@ config-docs: env
 	PYTHONPATH=workflow/scripts $(BIN)/python -m simconfig.reference --write
 
 bench: env
-	$(BIN)/python workflow/scripts/bench.py $(if $(SIZES),--sizes $(SIZES)) --out benchmarks/bench.json
+	$(BIN)/python workflow/scripts/bench.py $(if $(SIZES),--sizes $(subst $(space),$(comma),$(strip $(SIZES)))) --out benchmarks/bench.json
 
 # One employee's events and year-end states across all years of a run.
 timeline: env

@@ -45,7 +45,7 @@ ON_A_COMPLIANCE_CENSUS = {
 }
 FOUNDATION_VARS = ("start_year", "end_year", "irs_limit_index")
 # What a year's summary.json says about the run itself rather than the simulated plan.
-RUN_FACTS = ("timing", "row_counts", "node_seconds", "quality_gates")
+RUN_FACTS = ("timing", "row_counts", "node_seconds", "table_rows", "bytes_written", "quality_gates")
 
 
 def keys_to_perturb() -> list[str]:

@@ -72,7 +72,37 @@ def run_once(size: int, start: int, end: int, cores: int, workdir: Path, reports
         "peak_rss_mb": peak_kib / 1024,
         "events": sum(y["row_counts"]["events"] for y in years),
         "end_headcount": years[-1]["end_headcount"],
+        "profile": year_profile(years),
     }
+
+
+def year_profile(years: list[dict]) -> dict:
+    """Per dbt node of the year build: median seconds a year, the year's rows (tables only; ephemeral
+    models are inlined into the tables that read them), and the bytes a year writes to each file."""
+    nodes = {}
+    for name in years[0]["node_seconds"]:
+        seconds = [y["node_seconds"].get(name, 0.0) for y in years]
+        rows = [y.get("table_rows", {}).get(name) for y in years]
+        nodes[name] = {"seconds_per_year": round(statistics.median(seconds), 3),
+                       "rows_per_year": None if rows[0] is None else int(statistics.median(rows))}
+    written = {key: int(statistics.median(y["bytes_written"][key] for y in years))
+               for key in years[0].get("bytes_written", {})}
+    return {"nodes": dict(sorted(nodes.items(), key=lambda item: -item[1]["seconds_per_year"])),
+            "bytes_written_per_year": written}
+
+
+def profile_lines(size: int, profile: dict, top: int = 15) -> list[str]:
+    """The year build's costliest nodes, then the rest summed (tests are most of them)."""
+    nodes = list(profile["nodes"].items())
+    lines = [f"year build at {size}: median per year", f"  {'dbt node':<60} {'s/year':>7} {'rows':>9}"]
+    for name, node in nodes[:top]:
+        rows = "" if node["rows_per_year"] is None else f"{node['rows_per_year']:,}"
+        lines.append(f"  {name[:60]:<60} {node['seconds_per_year']:>7.2f} {rows:>9}")
+    rest = nodes[top:]
+    lines.append(f"  {f'{len(rest)} other nodes':<60} {sum(n['seconds_per_year'] for _, n in rest):>7.2f}")
+    lines.append("  bytes written a year: " + ", ".join(
+        f"{name} {size / 1e6:.1f} MB" for name, size in profile["bytes_written_per_year"].items()))
+    return lines
 
 
 def median_of(runs: list[dict], key: str) -> float:
@@ -107,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             "wall_seconds", "foundation_seconds", "dbt_seconds", "dbt_parse_seconds", "dbt_sql_seconds",
             "dbt_node_overhead_seconds", "outside_jobs_seconds", "events", "end_headcount")}
         summary["median_year_seconds"] = round(per_year, 3)
+        summary["profile"] = min(runs, key=lambda r: abs(r["wall_seconds"] - summary["wall_seconds"]))["profile"]
         summary["peak_rss_mb"] = round(max(r["peak_rss_mb"] for r in runs), 1)
         summary["wall_seconds_all"] = [round(r["wall_seconds"], 3) for r in runs]
         summary["warm_parse_wall_seconds"] = round(median_of(warm_runs, "wall_seconds"), 3)
@@ -120,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"{summary['outside_jobs_seconds']:>8.2f} {summary['peak_rss_mb']:>8.0f} "
                      f"{int(summary['events']):>9}")
     sizes = [int(s) for s in args.sizes.split(",")]
+    for size in sizes:
+        lines += profile_lines(size, report["sizes"][str(size)]["profile"])
     if not args.no_extras:
         # reports (charts, workbook, HTML) on the largest size: their share of the wall time
         largest = max(sizes)

@@ -38,8 +38,10 @@ def run_year(
     prev_summary = sim_io.read_json(prev_summary_path) if prev_summary_path else {}
     opening = prev_summary.get("forfeiture_account_closing", 0.0)
     prior_adp, prior_acp = (prev_summary.get(f"{test}_nhce_average") for test in ("adp", "acp"))
+    database_bytes = duckdb_path.stat().st_size
     con = sim_io.connect(duckdb_path, log=log)
     try:
+        con.execute("drop table if exists sim_input.table_rows")
         con.execute(f"create or replace table sim_input.prev_state as "
                     f"select * from read_parquet({sim_io.sql_literal(prev_state_path)})")
         con.execute(f"create or replace table sim_input.year_context as select {int(year)}::integer as simulation_year, "
@@ -68,6 +70,7 @@ def run_year(
                 con, "select * from main.fct_year_end_state order by employee_id", state_path),
         }
         row = con.execute(f"select * from main.fct_year_summary {where}").fetchdf()
+        table_rows = dict(con.execute("select model, row_count from sim_input.table_rows order by model").fetchall())
     finally:
         con.close()
     if len(row) != 1:
@@ -84,6 +87,10 @@ def run_year(
     }
     summary["row_counts"] = counts
     summary["node_seconds"] = {n["name"]: n["seconds"] for n in build.nodes}
+    summary["table_rows"] = table_rows  # the year's rows of each table the build wrote (ephemeral models have none)
+    summary["bytes_written"] = {
+        "database_growth": duckdb_path.stat().st_size - database_bytes,
+        **{path.name: path.stat().st_size for path in (events_path, snapshot_path, state_path)}}
     summary["quality_gates"] = [
         {"name": n["name"], "status": n["status"]} for n in build.nodes if "test" in n["resource_type"]]
     sim_io.write_json(summary, summary_path)
