@@ -11,11 +11,10 @@
     {%- for result in results if result.node.resource_type == 'model' and result.status == 'success' -%}
       {%- if 'year' in result.node.tags -%}{%- set ns.year_build = true -%}{%- endif -%}
       {%- set materialized = result.node.config.materialized -%}
-      {%- set relation = adapter.get_relation(result.node.database, result.node.schema, result.node.alias) -%}
-      {%- if relation is not none and materialized in ('table', 'year_partition') -%}
+      {%- if materialized in ('table', 'year_partition') -%}
         {%- set year_filter = "where simulation_year = (select simulation_year from " ~ source('sim_input', 'year_context') ~ ")"
               if materialized == 'year_partition' else "" -%}
-        {%- do counts.append("select " ~ sql_string(result.node.name) ~ " as model, count(*) as row_count from " ~ relation ~ " " ~ year_filter) -%}
+        {%- do counts.append("select " ~ sql_string(result.node.name) ~ " as model, count(*) as row_count from " ~ result.node.relation_name ~ " " ~ year_filter) -%}
       {%- endif -%}
     {%- endfor -%}
     {%- if ns.year_build and counts -%}
