@@ -33,10 +33,13 @@ rule all:
         run_targets(),
 
 
-# The process exits when the workflow ends, not a second later (workflow/scripts/snakemake_exit.py).
+# The process exits when the workflow ends, not a second later (workflow/scripts/snakemake_exit.py),
+# and stops its dbt worker processes (workflow/scripts/job_workers.py).
 onsuccess:
     snakemake_exit.cancel_rate_limit_timers()
+    job_workers.shutdown()
 
 
 onerror:
     snakemake_exit.cancel_rate_limit_timers()
+    job_workers.shutdown()

@@ -2,6 +2,7 @@
 parallel on one machine."""
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -291,12 +292,19 @@ def test_ensembles_write_the_share_of_seeds_failing_each_test(compliance_scenari
 
 
 def test_eight_runs_in_parallel_equal_each_run_alone(tmp_path):
-    """2 scenarios x 4 seeds x 2 years with --cores 2: no DuckDB lock error, and runs' events
-    and snapshots equal the same runs made on their own (three of the eight: each scenario,
-    the first and last seed)."""
+    """2 scenarios x 4 seeds x 2 years with --cores 2: no DuckDB lock error, the dbt builds of
+    different runs ran side by side (each in its worker process), and runs' events and snapshots
+    equal the same runs made on their own (three of the eight: each scenario, the first and
+    last seed)."""
     together = new_workdir(tmp_path / "together")
     result = _run(together, ["baseline", "richer_match"], [1, 2, 3, 4], 2026, 300)
     assert "lock" not in (result.stdout + result.stderr).lower()
+    builds = [(path.parts[-5:-3], json.loads(path.read_text())["timing"])
+              for path in results_dir(together).glob("*/seed_*/years/*/summary.json")]
+    assert len(builds) == 16
+    overlapping = [(a, b) for i, (a, ta) in enumerate(builds) for b, tb in builds[i + 1:]
+                   if a != b and ta["dbt_started_at"] < tb["dbt_finished_at"] and tb["dbt_started_at"] < ta["dbt_finished_at"]]
+    assert overlapping, "no two runs' year builds overlapped in time: dbt builds were serialised"
     runs = [("baseline", 1), ("richer_match", 4), ("richer_match", 2)]
 
     def run_alone(run):

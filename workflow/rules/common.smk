@@ -10,6 +10,7 @@ REPO = Path(workflow.basedir)
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
 import jobs  # noqa: E402
+import job_workers  # noqa: E402
 import simconfig  # noqa: E402
 import snakemake_exit  # noqa: E402
 from simconfig import run_settings  # noqa: E402

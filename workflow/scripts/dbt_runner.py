@@ -1,8 +1,8 @@
 """Run dbt in-process, once per step, reusing the parsed manifest.
 
 dbt costs ~1 s to import and ~2-4 s to parse; a year's build itself takes about a
-second. Inside one Snakemake process (local runs use threads, see profiles/default)
-the project is parsed once and the manifest is reused by every step of every run.
+second. Inside one process (a job worker of a local run, see job_workers.py) the
+project is parsed once and the manifest is reused by every step of every run it builds.
 Across processes (the next run, or each job of a cluster run) dbt's partial parsing
 reuses the parse saved for the same project files (~0.7 s instead of ~2.3 s).
 dbt keeps process-wide state, so invocations are serialised by a lock.
@@ -136,6 +136,17 @@ def _parse(dbtRunner, relay, project_dir: Path, log_path: Path, duckdb_path: Pat
     return parsed
 
 
+def _release_database() -> None:
+    """Close the DuckDB connection dbt-duckdb keeps after a command, so the file's lock is
+    free for the next process (a worker process builds, the Snakemake process reads)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+    if environment is not None:
+        environment.close()
+
+
 def _node_results(result) -> list[dict]:
     nodes = []
     for node_result in getattr(result, "results", None) or []:
@@ -186,7 +197,10 @@ def invoke(
         manifest = _MANIFESTS[key]
         _reset_compilation(manifest)
         parsed_at = time.perf_counter()
-        result = dbtRunner(manifest=manifest, callbacks=[relay]).invoke([*command, *args, "--no-write-json"])
+        try:
+            result = dbtRunner(manifest=manifest, callbacks=[relay]).invoke([*command, *args, "--no-write-json"])
+        finally:
+            _release_database()
         finished = time.perf_counter()
 
     nodes = _node_results(result.result)

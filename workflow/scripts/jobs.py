@@ -2,7 +2,8 @@
 
 Each reads only what its rule declares (`input`, `output`, `params`, `log`), so a
 changed value reruns exactly the jobs that depend on it. They run inside the
-Snakemake process (`run:`), so dbt's parsed manifest is shared by every job of a run.
+Snakemake process (`run:`); the ones that run dbt hand their work to a worker process
+(job_workers.py), which keeps dbt's parsed manifest from one job to the next.
 """
 from __future__ import annotations
 
@@ -102,8 +103,10 @@ def check_census(input, output, params, log) -> None:
 @job
 def foundation(input, output, params, log) -> None:
     import foundation as step
+    import job_workers
 
-    step.run_foundation(
+    job_workers.run(
+        step.run_foundation,
         census_path=Path(input.census).resolve(),
         duckdb_path=Path(output.duckdb).resolve(),
         baseline_state_path=Path(output.baseline_state),
@@ -119,9 +122,11 @@ def foundation(input, output, params, log) -> None:
 
 @job
 def simulate_year(input, output, params, log) -> None:
+    import job_workers
     import simulate_year as step
 
-    summary = step.run_year(
+    summary = job_workers.run(
+        step.run_year,
         year=int(params.year),
         prev_state_path=Path(input.state).resolve(),
         prev_summary_path=Path(input.previous_summary[0]) if input.previous_summary else None,

@@ -52,11 +52,12 @@ def run_year(
     loaded = time.perf_counter()
 
     excluded = ["test_type:unit", "tag:integrity"] if quality_gates else ["resource_type:test", "test_type:unit"]
+    build_started_at = time.time()
     build = dbt_runner.invoke(
         ["build", "--select", "tag:year", "--exclude", *excluded],
         project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
         duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, log=log)
-    built = time.perf_counter()
+    built, build_finished_at = time.perf_counter(), time.time()
 
     con = sim_io.connect(duckdb_path, log=log)
     try:
@@ -84,6 +85,10 @@ def run_year(
         "seconds_dbt_parse": round(build.seconds_parse, 3),
         "seconds_dbt_sql": round(build.seconds_sql, 3),
         "seconds_export": round(finished - built, 3),
+        # wall-clock bounds of the dbt build (seconds since the epoch): builds of different
+        # runs overlap when they run side by side
+        "dbt_started_at": round(build_started_at, 3),
+        "dbt_finished_at": round(build_finished_at, 3),
     }
     summary["row_counts"] = counts
     summary["node_seconds"] = {n["name"]: n["seconds"] for n in build.nodes}

@@ -1,0 +1,60 @@
+"""Worker processes for the jobs that run dbt (foundations and years).
+
+dbt keeps process-wide state, so one process runs one dbt command at a time. Local
+runs execute jobs in threads of the Snakemake process; handing each dbt job to a
+long-lived worker process lets as many builds run at once as Snakemake runs jobs
+(`--cores`, or fewer with `--resources dbt_slot=N`), up to the machine's cores, while
+every worker keeps dbt's parsed manifest from one job to the next.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import threading
+import time
+
+_POOL: concurrent.futures.ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive Snakemake: a build left running would hold the run's DuckDB
+    file. (Not PR_SET_PDEATHSIG: that fires when the spawning *thread* ends, and Snakemake's
+    job threads end before the workers have shut down.)"""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+
+
+def _pool() -> concurrent.futures.ProcessPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            # spawn, not fork: the Snakemake process has threads running. Workers start on
+            # demand, so a single year chain uses one.
+            _POOL = concurrent.futures.ProcessPoolExecutor(
+                max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_die_with_parent)
+        return _POOL
+
+
+def run(function, /, **kwargs):
+    """function(**kwargs) in a worker process (it must be importable by module and name);
+    its result is returned and its exception raised here."""
+    return _pool().submit(function, **kwargs).result()
+
+
+def shutdown() -> None:
+    """Stop the workers when the workflow ends (an exit with live workers leaves their
+    semaphores to Python's resource tracker, which warns about them)."""
+    global _POOL
+    with _POOL_LOCK:
+        pool, _POOL = _POOL, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
