@@ -33,6 +33,13 @@ rule all:
         run_targets(),
 
 
+# A dbt worker starts while the first jobs (census checks) run (workflow/scripts/job_workers.py);
+# not in a process that submits cluster jobs, which runs no dbt.
+onstart:
+    if workflow.local_exec:
+        job_workers.warm_up()
+
+
 # The process exits when the workflow ends, not a second later (workflow/scripts/snakemake_exit.py),
 # and stops its dbt worker processes (workflow/scripts/job_workers.py).
 onsuccess:

@@ -60,7 +60,7 @@ class DbtRun:
         }
 
 
-def _import_dbt():
+def import_dbt():
     """Import dbt (~1 s, paid only by jobs that run it) without the root-logger handler
     one of its dependencies installs, which would print Snakemake's own log twice."""
     import logging
@@ -136,9 +136,10 @@ def _parse(dbtRunner, relay, project_dir: Path, log_path: Path, duckdb_path: Pat
     return parsed
 
 
-def _release_database() -> None:
-    """Close the DuckDB connection dbt-duckdb keeps after a command, so the file's lock is
-    free for the next process (a worker process builds, the Snakemake process reads)."""
+def release_database() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open after a command, so that another
+    process can open the file. A job's own connections (sim_io.connect) share the open
+    database, so a job releases it once, when it ends (job_workers.py)."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     with DuckDBConnectionManager._LOCK:
@@ -174,7 +175,7 @@ def invoke(
     log: Callable[[str], None] = print,
 ) -> DbtRun:
     """Run one dbt command (e.g. ["build", "--select", "tag:year"]); raise DbtError on failure."""
-    dbtRunner = _import_dbt()
+    dbtRunner = import_dbt()
 
     def relay(event) -> None:
         if event.info.level in ("info", "warn", "error") and event.info.msg:
@@ -197,10 +198,7 @@ def invoke(
         manifest = _MANIFESTS[key]
         _reset_compilation(manifest)
         parsed_at = time.perf_counter()
-        try:
-            result = dbtRunner(manifest=manifest, callbacks=[relay]).invoke([*command, *args, "--no-write-json"])
-        finally:
-            _release_database()
+        result = dbtRunner(manifest=manifest, callbacks=[relay]).invoke([*command, *args, "--no-write-json"])
         finished = time.perf_counter()
 
     nodes = _node_results(result.result)

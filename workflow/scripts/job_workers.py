@@ -44,10 +44,31 @@ def _pool() -> concurrent.futures.ProcessPoolExecutor:
         return _POOL
 
 
+def _load_dbt() -> None:
+    import dbt_runner
+
+    dbt_runner.import_dbt()
+
+
+def warm_up() -> None:
+    """Start a worker and import dbt in it (~2 s) while the census is prepared, before the
+    first job that needs it."""
+    _pool().submit(_load_dbt)
+
+
+def _run_job(function, kwargs: dict):
+    import dbt_runner
+
+    try:
+        return function(**kwargs)
+    finally:  # the next job of the run may go to another worker, or be read by Snakemake
+        dbt_runner.release_database()
+
+
 def run(function, /, **kwargs):
     """function(**kwargs) in a worker process (it must be importable by module and name);
-    its result is returned and its exception raised here."""
-    return _pool().submit(function, **kwargs).result()
+    its result is returned and its exception raised here. The job leaves no database open."""
+    return _pool().submit(_run_job, function, kwargs).result()
 
 
 def shutdown() -> None:
