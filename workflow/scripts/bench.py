@@ -3,9 +3,10 @@
 For each size, every repeat runs `snakemake` from scratch in a fresh directory and
 records wall time, the time of each year, where the dbt time went (parsing versus SQL
 versus dbt's own per-node overhead) and the peak memory of the Snakemake process and
-its dbt worker processes together (dbt and DuckDB run in the workers). The headline runs are cold: the saved dbt parse
-(dbt/target/parse) is removed first, as after a fresh clone or a model edit; the
-"warm" column repeats them with the parse the run before saved.
+its dbt worker processes together (dbt and DuckDB run in the workers). The headline
+runs are cold: the saved dbt parse (dbt/target/parse) is removed first, as after a
+fresh clone or a model edit; the "warm" column repeats them with the parse the run
+before saved.
 """
 from __future__ import annotations
 
