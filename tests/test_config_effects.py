@@ -43,6 +43,7 @@ ON_A_COMPLIANCE_CENSUS = {
     "compliance.acp_correction": "test_acp_fails_under_a_stretch_match_and_is_corrected_by_refund_or_qmac",
     "compliance.hce_top_paid_group": "test_the_top_paid_group_election_keeps_hces_to_the_top_fifth",
 }
+YEARS = 2  # simulated per key: a key that changes nothing in two years has no effect
 FOUNDATION_VARS = ("start_year", "end_year", "irs_limit_index")
 # What a year's summary.json says about the run itself rather than the simulated plan.
 RUN_FACTS = ("timing", "row_counts", "node_seconds", "table_rows", "bytes_written", "quality_gates")
@@ -75,12 +76,12 @@ def _model_at(path: str):
 _STATE: dict = {}
 
 
-def _init_worker() -> None:
+def _init_worker(tmp_path: Path) -> None:
     sys.path[:0] = [str(REPO / "workflow" / "scripts"), str(REPO / "tests")]
     import census
     import generate_census
 
-    root = Path(tempfile.mkdtemp(prefix="config_effects_"))
+    root = Path(tempfile.mkdtemp(prefix="worker_", dir=tmp_path))  # pytest keeps the last few tmp_paths
     raw = root / "census_raw.parquet"
     generate_census.write_census(generate_census.generate_census(400, 7, datetime.date(2024, 12, 31)), raw)
     census.prepare_census(raw, root / "census.parquet", root / "rejects.csv", datetime.date(2024, 12, 31), 0.05)
@@ -103,33 +104,50 @@ def _foundation(dbt_vars: dict) -> Path:
     return _STATE["foundations"][key]
 
 
-def _digests(dbt_vars: dict, years: int) -> list[str]:
-    """Digests of each year's events, snapshot and summary figures of a run from the shipped census."""
+def _year_digests(dbt_vars: dict, run: Path):
+    """Digests of each year's events, snapshot and summary figures of a run from the shipped
+    census in the directory `run`, one list a year, yielded as each year is built: a caller that
+    has seen a difference stops there."""
+    import dbt_runner
     import sim_io
     import simulate_year
 
-    run = _STATE["root"] / "run"
     shutil.rmtree(run, ignore_errors=True)
     shutil.copytree(_foundation(dbt_vars), run, ignore=shutil.ignore_patterns("target"))
-    state, summary, digests = run / "baseline.parquet", None, []
+    state, summary = run / "baseline.parquet", None
     with duckdb.connect() as con:
-        for offset in range(years):
+        for offset in range(YEARS):
             year = dbt_vars["start_year"] + offset
             out = run / str(year)
-            simulate_year.run_year(year=year, prev_state_path=state, duckdb_path=run / "simulation.duckdb",
-                                   events_path=out / "events.parquet", snapshot_path=out / "snapshot.parquet",
-                                   state_path=out / "state.parquet", summary_path=out / "summary.json",
-                                   project_dir=REPO / "dbt", target_path=run / "target", dbt_vars=dbt_vars,
-                                   log=sim_io.JobLog(None), quality_gates=False, prev_summary_path=summary)
-            for name in ("events", "snapshot"):
-                digests.append(con.execute(
-                    "select md5(string_agg(r::varchar, '|' order by r::varchar)) from read_parquet(?) r",
-                    [str(out / f"{name}.parquet")]).fetchall()[0][0])
+            try:
+                simulate_year.run_year(year=year, prev_state_path=state, duckdb_path=run / "simulation.duckdb",
+                                       events_path=out / "events.parquet", snapshot_path=out / "snapshot.parquet",
+                                       state_path=out / "state.parquet", summary_path=out / "summary.json",
+                                       project_dir=REPO / "dbt", target_path=run / "target", dbt_vars=dbt_vars,
+                                       log=sim_io.JobLog(None), quality_gates=False, prev_summary_path=summary)
+            finally:  # as a workflow job does: the next build opens its own file afresh
+                dbt_runner.release_database()
+            digests = [con.execute(
+                "select md5(string_agg(r::varchar, '|' order by r::varchar)) from read_parquet(?) r",
+                [str(out / f"{name}.parquet")]).fetchall()[0][0] for name in ("events", "snapshot")]
             summary = out / "summary.json"
             figures = {k: v for k, v in sim_io.read_json(summary).items() if k not in RUN_FACTS}
             digests.append(json.dumps(figures, sort_keys=True, default=str))
             state = out / "state.parquet"
-    return digests
+            yield digests
+
+
+def _baseline_year(base_vars: dict, year: int) -> list[str]:
+    """The digests of one year of the run without the perturbation, built only as far as a key
+    needs it (each baseline keeps its own directory, so its run continues where it stopped)."""
+    key = repr(sorted(base_vars.items()))
+    if key not in _STATE["baselines"]:
+        run = _STATE["root"] / f"baseline_{len(_STATE['baselines'])}"
+        _STATE["baselines"][key] = ([], _year_digests(base_vars, run))
+    built, years = _STATE["baselines"][key]
+    while len(built) <= year:
+        built.append(next(years))
+    return built[year]
 
 
 def changes_some_output(path: str) -> tuple[str, bool]:
@@ -149,19 +167,17 @@ def changes_some_output(path: str) -> tuple[str, bool]:
     base_vars = simconfig.dbt_vars(model, reference=reference)
     perturbed = with_value(raw, target, perturbed_value(path, info, current))
     changed_vars = simconfig.dbt_vars(simconfig.validate(perturbed).model, reference=reference)
-    for years in (1, 2):  # most keys act in the first year; escalation and later enrollment in the second
-        key = (repr(sorted(base_vars.items())), years)
-        if key not in _STATE["baselines"]:
-            _STATE["baselines"][key] = _digests(base_vars, years)
-        if _digests(changed_vars, years) != _STATE["baselines"][key]:
+    # most keys act in the first year; escalation and later enrollment in the second
+    for year, digests in enumerate(_year_digests(changed_vars, _STATE["root"] / "run")):
+        if digests != _baseline_year(base_vars, year):
             return path, True
     return path, False
 
 
-def test_every_scalar_key_changes_some_output():
+def test_every_scalar_key_changes_some_output(tmp_path):
     keys = keys_to_perturb()
     assert len(keys) > 60
-    with multiprocessing.get_context("spawn").Pool(2, initializer=_init_worker) as pool:
+    with multiprocessing.get_context("spawn").Pool(2, initializer=_init_worker, initargs=(tmp_path,)) as pool:
         results = dict(pool.imap_unordered(changes_some_output, keys))
     without_effect = sorted(path for path, changed in results.items() if not changed)
     assert without_effect == [], f"keys that changed no output: {without_effect}"

@@ -172,9 +172,11 @@ def invoke(
     duckdb_path: Path,
     dbt_vars: dict,
     threads: int = 1,
+    memory_mb: int | None = None,
     log: Callable[[str], None] = print,
 ) -> DbtRun:
-    """Run one dbt command (e.g. ["build", "--select", "tag:year"]); raise DbtError on failure."""
+    """Run one dbt command (e.g. ["build", "--select", "tag:year"]); raise DbtError on failure.
+    memory_mb caps DuckDB's memory (None: DuckDB's default, profiles.yml)."""
     dbtRunner = import_dbt()
 
     def relay(event) -> None:
@@ -189,6 +191,10 @@ def invoke(
     with _LOCK:
         os.environ["SIM_DUCKDB_PATH"] = str(duckdb_path)
         os.environ["SIM_DBT_THREADS"] = str(threads)
+        if memory_mb:
+            os.environ["SIM_DUCKDB_MEMORY_LIMIT"] = f"{memory_mb}MiB"
+        else:  # profiles.yml falls back to DuckDB's default
+            os.environ.pop("SIM_DUCKDB_MEMORY_LIMIT", None)
         started = time.perf_counter()
         if key not in _MANIFESTS:
             parsed = _parse(dbtRunner, relay, project_dir, log_path, duckdb_path, target_path)

@@ -22,6 +22,7 @@ def run_foundation(
     dbt_vars: dict,
     log: sim_io.JobLog,
     threads: int = 1,
+    memory_mb: int | None = None,
 ) -> dict:
     started = time.perf_counter()
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +44,7 @@ def run_foundation(
         con.close()
 
     common = dict(project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
-                  duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, log=log)
+                  duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, memory_mb=memory_mb, log=log)
     excluded = ["--exclude", "test_type:unit", "tag:integrity"]
     build = dbt_runner.invoke(["build", "--select", "tag:foundation", *excluded, "--indirect-selection", "cautious"],
                               **common)

@@ -71,6 +71,15 @@ def run(function, /, **kwargs):
     return _pool().submit(_run_job, function, kwargs).result()
 
 
+def run_in_own_process(function, /, **kwargs):
+    """function(**kwargs) in a new process that exits when it returns, so the memory it leaves
+    behind (pandas' many small objects, which Python keeps after they are freed) goes back to
+    the system instead of staying with Snakemake for the rest of the run."""
+    with concurrent.futures.ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent) as pool:
+        return pool.submit(function, **kwargs).result()
+
+
 def shutdown() -> None:
     """Stop the workers when the workflow ends (an exit with live workers leaves their
     semaphores to Python's resource tracker, which warns about them)."""

@@ -30,6 +30,7 @@ def run_year(
     log: sim_io.JobLog,
     threads: int = 1,
     quality_gates: bool = True,
+    memory_mb: int | None = None,
     prev_summary_path: Path | None = None,
 ) -> dict:
     started = time.perf_counter()
@@ -56,7 +57,7 @@ def run_year(
     build = dbt_runner.invoke(
         ["build", "--select", "tag:year", "--exclude", *excluded],
         project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
-        duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, log=log)
+        duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, memory_mb=memory_mb, log=log)
     built, build_finished_at = time.perf_counter(), time.time()
 
     con = sim_io.connect(duckdb_path, log=log)
@@ -72,6 +73,8 @@ def run_year(
         }
         row = con.execute(f"select * from main.fct_year_summary {where}").fetchdf()
         table_rows = dict(con.execute("select model, row_count from sim_input.table_rows order by model").fetchall())
+        # this connection shares the database dbt built in, so it reports the build's memory cap
+        memory_limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
     finally:
         con.close()
     if len(row) != 1:
@@ -89,6 +92,7 @@ def run_year(
         # runs overlap when they run side by side
         "dbt_started_at": round(build_started_at, 3),
         "dbt_finished_at": round(build_finished_at, 3),
+        "duckdb_memory_limit": memory_limit,
     }
     summary["row_counts"] = counts
     summary["node_seconds"] = {n["name"]: n["seconds"] for n in build.nodes}

@@ -69,6 +69,9 @@ class RunSettings(BaseModel):
     reports: bool = Field(True, description="Write each run's HTML report, workbook and charts, and the "
                           "scenario comparison.")
     dbt_threads: int = Field(1, ge=1, description="Threads dbt uses inside one build.")
+    duckdb_memory_mb: int = Field(
+        1536, ge=64, description="Memory (MiB) DuckDB may hold in one run's build before it spills to disk beside "
+        "the run's database; the results do not depend on it. Python, dbt and Snakemake take about 600 MB more.")
     strict_config: bool = Field(False, description="Treat keys of the peer's schema that have no effect here as "
                                 "errors instead of listing them in a notice.")
     confirm_large_run: bool = Field(False, description="Run even when the estimate of memory or time is beyond "
