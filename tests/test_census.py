@@ -88,6 +88,28 @@ def test_missing_required_column_names_the_column_and_file(tmp_path):
     assert "census.csv" in str(err.value)
 
 
+def test_a_census_validated_in_its_own_process_gives_the_same_files_and_errors(tmp_path):
+    """jobs.prepare_census hands a census of OWN_PROCESS_CENSUS_ROWS or more to a process of
+    its own: the files, the report and the error that names the column come back unchanged."""
+    import job_workers
+
+    path = tmp_path / "raw.parquet"
+    generate_census.write_census(generate_census.generate_census(300, 3, AS_OF), path)
+    reports = []
+    for where, run in (("here", lambda f, **kw: f(**kw)), ("apart", job_workers.run_in_own_process)):
+        reports.append(run(census.validate_census, path=path, clean_path=tmp_path / f"{where}.parquet",
+                           rejects_path=tmp_path / f"{where}.csv", as_of=AS_OF))
+    assert reports[0] == reports[1] and reports[0].rows_accepted > 0
+    here, apart = (duckdb.sql(f"select * from read_parquet('{tmp_path / n}.parquet') order by all").df()
+                   for n in ("here", "apart"))
+    pd.testing.assert_frame_equal(here, apart)
+
+    missing = write_csv(tmp_path, ["employee_id,employee_birth_date,employee_gross_compensation", "E1,1980-01-01,50000"])
+    with pytest.raises(census.CensusError, match="employee_hire_date"):
+        job_workers.run_in_own_process(census.validate_census, path=missing, clean_path=tmp_path / "m.parquet",
+                                       rejects_path=tmp_path / "m.csv", as_of=AS_OF)
+
+
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(census.CensusError, match="nope.csv"):
         census.read_raw(tmp_path / "nope.csv")
