@@ -32,15 +32,18 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, daemon=True, name="watch-parent").start()
 
 
+def _new_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent)
+
+
 def _pool() -> concurrent.futures.ProcessPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
             # spawn, not fork: the Snakemake process has threads running. Workers start on
             # demand, so a single year chain uses one.
-            _POOL = concurrent.futures.ProcessPoolExecutor(
-                max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_die_with_parent)
+            _POOL = _new_pool(os.cpu_count() or 1)
         return _POOL
 
 
@@ -75,8 +78,7 @@ def run_in_own_process(function, /, **kwargs):
     """function(**kwargs) in a new process that exits when it returns, so the memory it leaves
     behind (pandas' many small objects, which Python keeps after they are freed) goes back to
     the system instead of staying with Snakemake for the rest of the run."""
-    with concurrent.futures.ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent) as pool:
+    with _new_pool(1) as pool:
         return pool.submit(function, **kwargs).result()
 
 
