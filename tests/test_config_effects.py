@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 import simconfig
+from run_summary import RUN_FACTS
 from simconfig.base import BandTable
 from simconfig.model import SimulationConfig
 from test_config_model import SCALAR_KEYS, _node, ours, overlays, perturbed_value, with_value
@@ -45,8 +46,6 @@ ON_A_COMPLIANCE_CENSUS = {
 }
 YEARS = 2  # simulated per key: a key that changes nothing in two years has no effect
 FOUNDATION_VARS = ("start_year", "end_year", "irs_limit_index")
-# What a year's summary.json says about the run itself rather than the simulated plan.
-RUN_FACTS = ("timing", "row_counts", "node_seconds", "table_rows", "bytes_written", "quality_gates")
 
 
 def keys_to_perturb() -> list[str]:

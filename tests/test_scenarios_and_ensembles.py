@@ -43,8 +43,17 @@ def two_scenarios(tmp_path_factory):
 
 
 def test_scenarios_differing_in_match_share_the_workforce(two_scenarios):
-    workdir, _ = two_scenarios
+    workdir, result = two_scenarios
     base, rich = results_dir(workdir) / "baseline" / "seed_42", results_dir(workdir) / "richer_match" / "seed_42"
+    # built once: baseline builds each year's workforce, richer_match reads it (and says so)
+    for year in (2025, 2026, 2027):
+        assert json.loads((base / "years" / str(year) / "summary.json").read_text())["workforce_from"] is None
+        assert json.loads((rich / "years" / str(year) / "summary.json").read_text())["workforce_from"] == "baseline"
+        assert f"[richer_match seed 42] year {year}, workforce of baseline:" in result.stdout
+        assert f"[baseline seed 42] year {year}:" in result.stdout
+        for name in ("employees.parquet", "compensation_changes.parquet", "needs.parquet"):
+            shared = (base / "years" / str(year) / "workforce" / name).read_bytes()
+            assert shared == (rich / "years" / str(year) / "workforce" / name).read_bytes()
     columns = "employee_id, simulation_year, event_type, event_category, effective_date, compensation_after"
     for name, select in (("events", columns), ("snapshot", ", ".join(WORKFORCE_COLUMNS))):
         a = _parquet(base, name, select)
@@ -293,9 +302,10 @@ def test_ensembles_write_the_share_of_seeds_failing_each_test(compliance_scenari
 
 def test_eight_runs_in_parallel_equal_each_run_alone(tmp_path):
     """2 scenarios x 4 seeds x 2 years with --cores 2: no DuckDB lock error, the dbt builds of
-    different runs ran side by side (each in its worker process), and runs' events and snapshots
-    equal the same runs made on their own (three of the eight: each scenario, the first and
-    last seed)."""
+    different runs ran side by side (each in its worker process), and runs' events, snapshots,
+    states, workforce and summaries equal the same runs made on their own (three of the eight:
+    each scenario, the first and last seed), though together richer_match reads baseline's
+    workforce of each seed instead of building its own."""
     together = new_workdir(tmp_path / "together")
     result = _run(together, ["baseline", "richer_match"], [1, 2, 3, 4], 2026, 300)
     assert "lock" not in (result.stdout + result.stderr).lower()
@@ -317,7 +327,15 @@ def test_eight_runs_in_parallel_equal_each_run_alone(tmp_path):
     with ThreadPoolExecutor(max_workers=2) as pool:
         alone_dirs = dict(zip(runs, pool.map(run_alone, runs)))
     for (scenario, seed), alone in alone_dirs.items():
-        for name in ("events", "snapshot"):
+        # together, richer_match reads baseline's workforce; alone, it builds its own
+        shared = {json.loads(path.read_text())["workforce_from"]
+                  for path in (results_dir(together) / scenario / f"seed_{seed}").glob("years/*/summary.json")}
+        assert shared == ({"baseline"} if scenario == "richer_match" else {None})
+        # equal up to the order in which DuckDB adds doubles (a merit budget, a year's totals)
+        for name in ("events", "snapshot", "state", "workforce/employees", "workforce/compensation_changes"):
             a = _parquet(results_dir(together) / scenario / f"seed_{seed}", name)
             b = _parquet(results_dir(alone) / scenario / f"seed_{seed}", name)
-            pd.testing.assert_frame_equal(a, b)
+            pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+        a, b = (pd.read_csv(results_dir(run) / scenario / f"seed_{seed}" / "summary.csv")
+                for run in (together, alone))
+        pd.testing.assert_frame_equal(a, b, rtol=1e-12)

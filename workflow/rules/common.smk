@@ -13,7 +13,7 @@ import jobs  # noqa: E402
 import job_workers  # noqa: E402
 import simconfig  # noqa: E402
 import snakemake_exit  # noqa: E402
-from simconfig import run_settings  # noqa: E402
+from simconfig import run_settings, workforce  # noqa: E402
 
 try:
     PLAN = run_settings.plan_run(config, REPO)
@@ -122,19 +122,40 @@ def as_of_date(wildcards):
     return PLAN.as_of_date.isoformat()
 
 
-def run_dbt_vars(wildcards):
-    """All dbt vars of one run, as sorted JSON."""
-    loaded = PLAN.scenarios[wildcards.scenario]
-    dbt_vars = simconfig.dbt_vars(
+def scenario_dbt_vars(scenario, seed):
+    loaded = PLAN.scenarios[scenario]
+    return simconfig.dbt_vars(
         loaded.model,
         reference=loaded.reference,
-        scenario_id=wildcards.scenario,
+        scenario_id=scenario,
         plan_design_id=PLAN.settings.plan_design_id,
-        random_seed=int(wildcards.seed),
+        random_seed=int(seed),
         start_year=PLAN.start_year,
         end_year=PLAN.end_year,
     )
-    return json.dumps(dbt_vars, sort_keys=True)
+
+
+def run_dbt_vars(wildcards):
+    """All dbt vars of one run, as sorted JSON."""
+    return json.dumps(scenario_dbt_vars(wildcards.scenario, wildcards.seed), sort_keys=True)
+
+
+# scenario -> the scenario whose workforce it reads, per seed (itself when it builds its own):
+# scenarios that differ only in plan keys share one workforce (simconfig/workforce.py)
+WORKFORCE_SOURCES = workforce.workforce_sources({s: scenario_dbt_vars(s, 0) for s in PLAN.scenarios})
+
+
+def workforce_source(wildcards):
+    """The scenario whose workforce this run reads; empty when it builds its own."""
+    source = WORKFORCE_SOURCES[wildcards.scenario]
+    return "" if source == wildcards.scenario else source
+
+
+def shared_workforce_files(wildcards):
+    """The year's workforce files of the scenario this one shares its workforce with (none when it builds its own)."""
+    source = workforce_source(wildcards)
+    return [f"{RESULTS}/{source}/seed_{wildcards.seed}/years/{wildcards.year}/workforce/{name}"
+            for name in workforce.SHARED_TABLES] if source else []
 
 
 def scenario_config(wildcards):

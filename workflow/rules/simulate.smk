@@ -32,6 +32,7 @@ rule simulate_year:
     input:
         state=previous_year_state,
         previous_summary=previous_year_summary,
+        shared_workforce=shared_workforce_files,
         foundation=f"{RESULTS}/{{scenario}}/seed_{{seed}}/foundation.json",
         dbt=dbt_project_files(),
     output:
@@ -39,11 +40,15 @@ rule simulate_year:
         events=f"{RESULTS}/{{scenario}}/seed_{{seed}}/years/{{year}}/events.parquet",
         snapshot=f"{RESULTS}/{{scenario}}/seed_{{seed}}/years/{{year}}/snapshot.parquet",
         summary=f"{RESULTS}/{{scenario}}/seed_{{seed}}/years/{{year}}/summary.json",
+        # the year's workforce, read by the scenarios that share it (workflow/scripts/simconfig/workforce.py)
+        workforce=multiext(f"{RESULTS}/{{scenario}}/seed_{{seed}}/years/{{year}}/workforce/",
+                           *workforce.SHARED_TABLES),
     params:
         year="{year}",
         scenario="{scenario}",
         seed="{seed}",
         dbt_vars=run_dbt_vars,
+        workforce_from=workforce_source,
         duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/simulation.duckdb",
         target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
         dbt_threads=PLAN.settings.dbt_threads,

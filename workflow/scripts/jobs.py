@@ -145,6 +145,9 @@ def simulate_year(input, output, params, log) -> None:
         snapshot_path=Path(output.snapshot),
         state_path=Path(output.state),
         summary_path=Path(output.summary),
+        workforce_dir=Path(output.workforce[0]).parent,
+        shared_workforce_dir=Path(input.shared_workforce[0]).resolve().parent if input.shared_workforce else None,
+        workforce_from=params.workforce_from or None,
         project_dir=DBT_PROJECT,
         target_path=Path(params.target_path).resolve(),
         dbt_vars=json.loads(params.dbt_vars),
@@ -152,8 +155,9 @@ def simulate_year(input, output, params, log) -> None:
         memory_mb=int(params.duckdb_memory_mb),
         log=_log(log),
     )
+    shared = f", workforce of {params.workforce_from}" if params.workforce_from else ""
     print(
-        f"[{params.scenario} seed {params.seed}] year {params.year}: "
+        f"[{params.scenario} seed {params.seed}] year {params.year}{shared}: "
         f"headcount {summary['end_headcount']:,}, hires {summary['hires']:,}, "
         f"terminations {summary['total_terminations']:,}, "
         f"participation {summary['participation_rate']:.1%}, {summary['timing']['seconds_total']:.1f} s",

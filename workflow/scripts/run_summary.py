@@ -10,12 +10,16 @@ import pandas as pd
 import sim_io
 import summary_metrics
 
+# What a year's summary.json says about how the run was made rather than about the simulated plan;
+# the summary tables leave them out.
+RUN_FACTS = ("timing", "row_counts", "node_seconds", "table_rows", "bytes_written", "quality_gates", "workforce_from")
+
+
 def build_summary(year_summary_paths: list[Path]) -> pd.DataFrame:
     rows = [json.loads(Path(p).read_text()) for p in year_summary_paths]
     frame = pd.DataFrame(rows)
     columns = [c for c in summary_metrics.columns() if c in frame.columns]
-    extra = [c for c in frame.columns
-             if c not in columns and c not in ("timing", "row_counts", "quality_gates", "node_seconds")]
+    extra = [c for c in frame.columns if c not in columns and c not in RUN_FACTS]
     return frame[columns + extra].sort_values("simulation_year").reset_index(drop=True)
 
 

@@ -1,13 +1,18 @@
 """One simulated year: load the previous year's state (and forfeiture account), run the year's dbt build (its
-tests are the quality gates), and export events, snapshot, state and a summary."""
+tests are the quality gates), and export events, snapshot, state, the year's workforce and a summary.
+
+A scenario that shares another's workforce (simconfig/workforce.py) reads that scenario's workforce
+files for the year instead of building its own, and keeps a copy of them beside its results."""
 from __future__ import annotations
 
 import math
+import shutil
 import time
 from pathlib import Path
 
 import dbt_runner
 import sim_io
+from simconfig import workforce
 
 
 def _double_or_null(value) -> str:
@@ -32,7 +37,13 @@ def run_year(
     quality_gates: bool = True,
     memory_mb: int | None = None,
     prev_summary_path: Path | None = None,
+    workforce_dir: Path | None = None,
+    shared_workforce_dir: Path | None = None,
+    workforce_from: str | None = None,
 ) -> dict:
+    """Build one year. The year's workforce tables go to workforce_dir (default: workforce/ beside the
+    events); with shared_workforce_dir they are read from there instead (scenario workforce_from's)."""
+    workforce_dir = workforce_dir or events_path.parent / "workforce"
     started = time.perf_counter()
     # the forfeiture account and the NHCE averages of prior-year testing carry over from the
     # previous year's summary (0 and none before the first year)
@@ -48,8 +59,16 @@ def run_year(
         con.execute(f"create or replace table sim_input.year_context as select {int(year)}::integer as simulation_year, "
                     f"{float(opening)!r}::double as forfeiture_account_opening, "
                     f"{_double_or_null(prior_adp)} as prior_year_nhce_adp, {_double_or_null(prior_acp)} as prior_year_nhce_acp")
+        for name, (_, source) in workforce.SHARED_TABLES.items():
+            if shared_workforce_dir:  # read where the sharing scenario wrote it, for this build only
+                con.execute(f"create or replace view sim_input.{source} as "
+                            f"select * from read_parquet({sim_io.sql_literal(shared_workforce_dir / name)})")
+            else:
+                con.execute(f"drop view if exists sim_input.{source}")
     finally:
         con.close()
+    if shared_workforce_dir:
+        dbt_vars = {**dbt_vars, workforce.SHARED_VAR: True}
     loaded = time.perf_counter()
 
     excluded = ["test_type:unit", "tag:integrity"] if quality_gates else ["resource_type:test", "test_type:unit"]
@@ -74,7 +93,15 @@ def run_year(
         row = con.execute(f"select * from main.fct_year_summary {where}").fetchdf()
         table_rows = dict(con.execute("select model, row_count from sim_input.table_rows order by model").fetchall())
         # this connection shares the database dbt built in, so it reports the build's memory cap
+        # and sees the year's intermediate tables in `scratch`
         memory_limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+        workforce_dir.mkdir(parents=True, exist_ok=True)
+        for name, (table, source) in workforce.SHARED_TABLES.items():
+            if shared_workforce_dir:
+                shutil.copyfile(shared_workforce_dir / name, workforce_dir / name)
+                con.execute(f"drop view sim_input.{source}")
+            else:
+                sim_io.copy_to_parquet(con, f"select * from scratch.main.{table}", workforce_dir / name)
     finally:
         con.close()
     if len(row) != 1:
@@ -95,6 +122,8 @@ def run_year(
         "duckdb_memory_limit": memory_limit,
     }
     summary["row_counts"] = counts
+    # where the year's workforce came from: built here, or read from the scenario it shares with
+    summary["workforce_from"] = workforce_from if shared_workforce_dir else None
     summary["node_seconds"] = {n["name"]: n["seconds"] for n in build.nodes}
     summary["table_rows"] = table_rows  # the year's rows of each table the build wrote (ephemeral models have none)
     summary["bytes_written"] = {
@@ -105,5 +134,6 @@ def run_year(
     sim_io.write_json(summary, summary_path)
     log(f"year {year}: headcount {summary['start_headcount']} -> {summary['end_headcount']}, "
         f"hires {summary['hires']}, terminations {summary['total_terminations']}, "
-        f"{summary['timing']['seconds_total']:.1f} s")
+        + (f"workforce read from {shared_workforce_dir}, " if shared_workforce_dir else "workforce built, ")
+        + f"{summary['timing']['seconds_total']:.1f} s")
     return summary

@@ -1,5 +1,10 @@
 {{ config(materialized='table') }}
-
+-- A workforce model: scenarios that share the workforce read the sharing scenario's table
+-- (var workforce_shared; int_workforce_of_year says more).
+-- depends_on: {{ source('sim_input', 'shared_compensation_changes') }}
+{% if var('workforce_shared', false) %}
+select * from {{ source('sim_input', 'shared_compensation_changes') }}
+{% else %}
 -- Promotions (Bernoulli on the promotion hazard, one level up, seeded raise) and
 -- merit + COLA raises, each dated inside the year and only while still employed.
 -- The later of the two applies to the salary the earlier one produced, so the
@@ -7,7 +12,7 @@
 {% set methodology = var('raise_timing_methodology') %}
 with workforce as (
     -- Jan 1 actives, with their termination date if they leave this year
-    select * from {{ ref('int_employees_of_year') }}
+    select * from {{ ref('int_workforce_of_year') }}
     where not is_new_hire
 ),
 
@@ -189,3 +194,5 @@ select
     raise_salary_before,
     raise_salary_after
 from raised
+order by employee_id  -- as the shared copy is (int_workforce_of_year)
+{% endif %}

@@ -1,5 +1,10 @@
 {{ config(materialized='table') }}
-
+-- A workforce model: scenarios that share the workforce read the sharing scenario's table
+-- (var workforce_shared; int_workforce_of_year says more).
+-- depends_on: {{ source('sim_input', 'shared_workforce_needs') }}
+{% if var('workforce_shared', false) %}
+select * from {{ source('sim_input', 'shared_workforce_needs') }}
+{% else %}
 -- Growth solver (as the peer's E077): N start actives, E experienced, P last year's
 -- surviving hires, g growth, t experienced and h new-hire termination rates.
 -- Integer arithmetic on rates in parts per million keeps every step exact.
@@ -86,3 +91,4 @@ select
     total_hires,
     case when net_from_hires > 0 then total_hires - net_from_hires else 0 end as new_hire_terminations
 from hiring
+{% endif %}

@@ -1,9 +1,13 @@
--- Everyone employed at some point in the year: Jan 1 actives and this year's hires,
--- with the plan state they start the year with, their termination (if they leave),
--- age and completed years of service. A table: every later model of the year reads
--- it, so its random draws are made once.
+-- The year's workforce: everyone employed at some point in the year (Jan 1 actives and
+-- this year's hires) with pay at the start of the year, their termination (if they
+-- leave), age and completed years of service. Nothing here depends on the plan design:
+-- scenarios that differ only in plan keys build it once per seed and share it
+-- (var workforce_shared: read from the sharing scenario's years/<year>/workforce/).
 {{ config(materialized='table') }}
-
+-- depends_on: {{ source('sim_input', 'shared_workforce') }}
+{% if var('workforce_shared', false) %}
+select * from {{ source('sim_input', 'shared_workforce') }}
+{% else %}
 with context as (
     select * from {{ ref('stg_year_context') }}
 ),
@@ -29,22 +33,14 @@ terminations as (
 
 population as (
     select
-        workforce.* exclude (simulation_year, year_start, year_end, days_in_year, current_age, current_tenure,
-                             hired_last_year, current_compensation),
-        workforce.current_compensation as start_compensation,
+        employee_id, employee_birth_date, employee_hire_date, level_id,
+        current_compensation as start_compensation, scheduled_hours_per_week, age_band, tenure_band,
         false as is_new_hire
     from workforce
     union all by name
     select
         employee_id, employee_birth_date, employee_hire_date, level_id,
-        hire_compensation as start_compensation, scheduled_hours_per_week, true as is_new_hire,
-        -- a configured share of each hire cohort is excluded from the plan (peer Feature 103)
-        case when {{ sim_random('new_hire_ineligible', 'hires.employee_id', 'hires.simulation_year') }}
-                  < {{ var('new_hire_ineligible_pct') }} then false end as eligibility_override,
-        false as auto_escalation_opt_out, false as is_enrolled, 0.0::double as deferral_rate,
-        false as ever_opted_out, false as auto_enrolled_before, 0::integer as escalation_count,
-        0::integer as vesting_service_adjustment,
-        0.0::double as ownership_pct, false as is_officer, false as is_nonresident_alien
+        hire_compensation as start_compensation, scheduled_hours_per_week, true as is_new_hire
     from hires
 )
 
@@ -65,3 +61,6 @@ select
 from population
 cross join context
 left join terminations on population.employee_id = terminations.employee_id
+-- in id order, as the shared copy is: later sums add the rows in the same order either way
+order by population.employee_id
+{% endif %}
