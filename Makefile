@@ -21,6 +21,7 @@ EXTRA ?=
 VERBOSE ?=
 CONFIRM ?=
 HISTORY ?=
+SWEEP ?= config/sweeps/match_and_enrollment.yaml
 HOLDOUT_YEAR ?=
 NAME ?=
 OUT ?=
@@ -43,7 +44,7 @@ SMK_CONFIG := $(strip \
   $(if $(CONFIRM),confirm_large_run=true))
 SMK_ARGS := --cores $(CORES) $(if $(SMK_CONFIG),--config $(SMK_CONFIG)) $(EXTRA)
 
-.PHONY: simulate test test-fast fuzz lint bench dryrun clean env timeline report config-docs runs sql history fit backtest
+.PHONY: simulate test test-fast fuzz lint bench dryrun clean env timeline report config-docs runs sql history fit backtest sweep
 
 env: $(VENV)/.installed
 
@@ -56,6 +57,10 @@ $(VENV)/.installed: requirements.txt
 simulate: env
 	@$(BIN)/python workflow/scripts/unlock_if_stale.py
 	@$(if $(VERBOSE),$(SNAKEMAKE),$(BIN)/python workflow/scripts/run_workflow.py) $(SMK_ARGS)
+
+# Plan designs on one shared workforce per seed, ranked (results/sweeps/<name>/): see README, Plan-design sweeps.
+sweep: env
+	$(BIN)/python workflow/scripts/sweep.py $(SWEEP) --cores $(CORES)
 
 dryrun: env
 	$(SNAKEMAKE) $(SMK_ARGS) --dry-run

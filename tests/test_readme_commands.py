@@ -23,7 +23,9 @@ README = REPO / "README.md"
 PLANNED_ONLY = re.compile(r"^make simulate .*(START|CENSUS|CONFIG|SEED|SCENARIOS|SEEDS|RUN)=")
 # the suite itself, the long fuzz profile and the benchmark: minutes each
 NOT_RUN_HERE = {"make test", "make test-fast", "make fuzz", "make bench"}
-LONG_PREFIXES = ("make backtest ",)  # simulations of the held-out year with several seeds: minutes
+# simulations of the held-out year with several seeds, and the 12-design sweep (tests/test_sweep.py runs
+# a small one): minutes
+LONG_PREFIXES = ("make backtest ", "make sweep")
 
 
 def fenced_blocks(text: str, language: str) -> list[str]:

@@ -348,3 +348,43 @@ def make_comparison_charts(summaries: dict[str, pd.DataFrame], out_dir: Path) ->
         if differs(summaries, metric):
             paths += _save(comparison_figure(summaries, metric), out_dir, f"comparison_{metric}")
     return paths
+
+
+def _metric_axis(axis, metric: str, values: pd.Series) -> None:
+    unit = summary_metrics.unit(metric)
+    if unit == "rate":
+        axis.set_major_formatter(PercentFormatter(xmax=1, decimals=1))
+    elif unit == "money":
+        scale, suffix = _money_scale(values)
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"${v / scale:,.1f}{suffix}"))
+    else:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.2f}"))
+
+
+def pareto_chart(table: pd.DataFrame, objectives: list[str], out_dir: Path) -> list[Path]:
+    """pareto.png/.svg of a plan-design sweep: each candidate at its first two objectives (with one objective,
+    against participation), the feasible ones in colour, the infeasible grey, the first Pareto front joined.
+    The axes span the designs, not zero: the chart is for the trade-off between close designs."""
+    x, y = (objectives + ["participation_rate" if objectives[0] != "participation_rate" else "net_employer_cost"])[:2]
+    fig, (ax,) = _new_figure(1, 5.0)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+    feasible = table[table["feasible"].astype(bool)]
+    infeasible = table[~table["feasible"].astype(bool)]
+    ax.scatter(infeasible[x], infeasible[y], marker="x", color="#999999", label="fails a constraint")
+    ax.scatter(feasible[x], feasible[y], color=COLORS["line"], label="meets the constraints", zorder=3)
+    front = feasible[feasible["pareto_front"] == 1].sort_values(x)
+    if len(front):
+        ax.plot(front[x], front[y], color=COLORS["experienced"], linewidth=1.6, zorder=2, label="Pareto front")
+    # designs with the same outcome share one label (say, escalation caps above the match ceiling); labels
+    # alternate above and below the points, so neighbours do not write over each other
+    labels = table.groupby([x, y], sort=True)["candidate"].agg(", ".join)
+    for i, ((at_x, at_y), names) in enumerate(labels.items()):
+        ax.annotate(names, (at_x, at_y), textcoords="offset points", xytext=(4, 5 if i % 2 == 0 else -12),
+                    fontsize="x-small")
+    ax.set_xlabel(summary_metrics.label(x) + (" (period)" if x in summary_metrics.comparison_periods() else ""))
+    ax.set_ylabel(summary_metrics.label(y) + (" (period)" if y in summary_metrics.comparison_periods() else ""))
+    _metric_axis(ax.xaxis, x, table[x])
+    _metric_axis(ax.yaxis, y, table[y])
+    ax.legend(frameon=False, fontsize="small")
+    ax.set_title("Plan designs: " + summary_metrics.label(x).lower() + " against " + summary_metrics.label(y).lower())
+    return _save(fig, out_dir, "pareto")

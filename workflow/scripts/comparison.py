@@ -35,6 +35,12 @@ def _series(summary: pd.DataFrame, metric: str, years: list[int]) -> pd.Series:
     return pd.concat([values, pd.Series({PERIOD: period})])
 
 
+def period_values(summary: pd.DataFrame) -> dict[str, float]:
+    """Each metric's value for the whole period of one run (the comparison's "period" column)."""
+    years = sorted(int(y) for y in summary["simulation_year"])
+    return {metric: float(_series(summary, metric, years)[PERIOD]) for metric in METRICS}
+
+
 def compare_summaries(summaries: dict[str, pd.DataFrame], baseline: str) -> dict[str, pd.DataFrame]:
     """Per metric: rows <baseline>, then per other scenario <scenario>, variance, variance %; columns years + period.
 
