@@ -80,14 +80,13 @@ def test_bad_sweep_files_name_the_file_and_key(tmp_path):
         sweep.load_sweep(_sweep_file(tmp_path, levers={"a": [1]},
                                      objectives=[{"metric": "participation", "goal": "maximize"}]))
     config = REPO / "config" / "simulation_config.yaml"
-    loaded = sweep.load_sweep(_sweep_file(tmp_path, levers={"a": [1]}))
     # a key the config does not have: the config's own error, naming the candidate and the key
     with pytest.raises(Exception, match=r"designs.yaml \(c001\).*employer_match.active_formla"):
-        sweep.check_designs({"c001": sweep.nested({"employer_match.active_formla": "simple_match"})}, loaded,
+        sweep.check_designs({"c001": sweep.nested({"employer_match.active_formla": "simple_match"})},
                             tmp_path / "designs.yaml", config)
     # a workforce key: refused, naming the workforce var it changes
     with pytest.raises(sweep.SweepError, match=r"c002 changes the workforce \(total_termination_rate\)"):
-        sweep.check_designs({"c002": sweep.nested({"workforce.total_termination_rate": 0.2})}, loaded,
+        sweep.check_designs({"c002": sweep.nested({"workforce.total_termination_rate": 0.2})},
                             tmp_path / "designs.yaml", config)
 
 

@@ -160,7 +160,7 @@ def refinements(best: list[dict[str, Any]], levers: dict[str, list[Any]], seen: 
     return found
 
 
-def check_designs(designs: dict[str, dict], sweep: SweepConfig, sweep_path: Path, simulation_config: Path) -> None:
+def check_designs(designs: dict[str, dict], sweep_path: Path, simulation_config: Path) -> None:
     """Each candidate is a valid config (errors name the key) and keeps the base workforce: a sweep
     compares plan designs on one workforce per seed."""
     base_raw = simconfig.load_yaml(simulation_config)
@@ -250,7 +250,7 @@ def run_sweep(sweep_path: Path, out_dir: Path | None = None, cores: int = 2, log
 
     designs = {f"c{i:03d}": levers for i, levers in enumerate(grid(sweep.levers), 1)}
     overlays = {c: simconfig.deep_merge(sweep.base, nested(levers)) for c, levers in designs.items()}
-    check_designs(overlays, sweep, sweep_path, simulation_config)
+    check_designs(overlays, sweep_path, simulation_config)
     stages = {c: "grid" for c in designs}
     log(f"sweep {name}: {len(designs)} candidate designs x {len(sweep.seeds)} seed(s), {start}-{end}, "
         f"one workforce per seed (built by {next(iter(designs))})")
@@ -265,7 +265,7 @@ def run_sweep(sweep_path: Path, out_dir: Path | None = None, cores: int = 2, log
         if refined:
             more = {f"c{i:03d}": levers for i, levers in enumerate(refined, len(designs) + 1)}
             more_overlays = {c: simconfig.deep_merge(sweep.base, nested(levers)) for c, levers in more.items()}
-            check_designs(more_overlays, sweep, sweep_path, simulation_config)
+            check_designs(more_overlays, sweep_path, simulation_config)
             designs.update(more)
             overlays.update(more_overlays)
             stages.update({c: "refine" for c in more})
@@ -280,8 +280,8 @@ def run_sweep(sweep_path: Path, out_dir: Path | None = None, cores: int = 2, log
                            for c, d in designs.items()])
     watched = list(dict.fromkeys([o.metric for o in sweep.objectives] + [c.metric for c in sweep.constraints]))
     metrics = [m for m in table.columns if m not in ("rank", "candidate", "feasible", "pareto_front", *watched)]
-    table = table[["rank", "candidate", "feasible", "pareto_front", *watched, *metrics]].merge(levers, on="candidate")
-    table = table[["rank", "candidate", "stage", *sweep.levers, "feasible", "pareto_front", *watched, *metrics]]
+    table = table.merge(levers, on="candidate")[
+        ["rank", "candidate", "stage", *sweep.levers, "feasible", "pareto_front", *watched, *metrics]]
     write_outputs(table, sweep, overlays, out_dir, simulation_run.run_dir,
                   {"seconds_total": round(seconds, 3), "seconds_grid": round(grid_seconds, 3)}, start, end)
     log(f"sweep {name}: {len(designs)} designs in {seconds:.1f} s -> {out_dir / 'candidates.csv'}")
