@@ -248,9 +248,13 @@ def run_sweep(sweep_path: Path, out_dir: Path | None = None, cores: int = 2, log
         raise SweepError(f"{sweep_path}: end_year ({end}) must not be before start_year ({start})")
     sweep = sweep.model_copy(update={"census_size": sweep.census_size or settings.census_size})
 
+    def overlays_of(designs: dict[str, dict]) -> dict[str, dict]:
+        found = {c: simconfig.deep_merge(sweep.base, nested(levers)) for c, levers in designs.items()}
+        check_designs(found, sweep_path, simulation_config)
+        return found
+
     designs = {f"c{i:03d}": levers for i, levers in enumerate(grid(sweep.levers), 1)}
-    overlays = {c: simconfig.deep_merge(sweep.base, nested(levers)) for c, levers in designs.items()}
-    check_designs(overlays, sweep_path, simulation_config)
+    overlays = overlays_of(designs)
     stages = {c: "grid" for c in designs}
     log(f"sweep {name}: {len(designs)} candidate designs x {len(sweep.seeds)} seed(s), {start}-{end}, "
         f"one workforce per seed (built by {next(iter(designs))})")
@@ -264,10 +268,8 @@ def run_sweep(sweep_path: Path, out_dir: Path | None = None, cores: int = 2, log
         refined = refinements(best, sweep.levers, list(designs.values()))
         if refined:
             more = {f"c{i:03d}": levers for i, levers in enumerate(refined, len(designs) + 1)}
-            more_overlays = {c: simconfig.deep_merge(sweep.base, nested(levers)) for c, levers in more.items()}
-            check_designs(more_overlays, sweep_path, simulation_config)
             designs.update(more)
-            overlays.update(more_overlays)
+            overlays.update(overlays_of(more))
             stages.update({c: "refine" for c in more})
             log(f"sweep {name}: refining around the {len(best)} best: {len(more)} more designs")
             # the first candidate stays first, so it remains the workforce the new designs read (already built)
