@@ -1,7 +1,6 @@
 {{ config(materialized='table') }}
 -- A workforce model: scenarios that share the workforce read the sharing scenario's table
 -- (var workforce_shared; int_workforce_of_year says more).
--- depends_on: {{ source('sim_input', 'shared_compensation_changes') }}
 {% if var('workforce_shared', false) %}
 select * from {{ source('sim_input', 'shared_compensation_changes') }}
 {% else %}

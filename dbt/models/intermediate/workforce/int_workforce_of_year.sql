@@ -4,7 +4,6 @@
 -- scenarios that differ only in plan keys build it once per seed and share it
 -- (var workforce_shared: read from the sharing scenario's years/<year>/workforce/).
 {{ config(materialized='table') }}
--- depends_on: {{ source('sim_input', 'shared_workforce') }}
 {% if var('workforce_shared', false) %}
 select * from {{ source('sim_input', 'shared_workforce') }}
 {% else %}
