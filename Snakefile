@@ -37,7 +37,7 @@ rule all:
 # not in a process that submits cluster jobs, which runs no dbt.
 onstart:
     if workflow.local_exec:
-        job_workers.warm_up()
+        job_workers.warm_up(min(workflow.cores, len(PLAN.scenarios) * len(PLAN.seeds)))
 
 
 # The process exits when the workflow ends, not a second later (workflow/scripts/snakemake_exit.py),

@@ -1,6 +1,7 @@
 """Foundation step of a run: load the validated census, build seeds, staging and the
-baseline workforce, check that the year models compile, and hand the baseline over
-as the state the first year starts from."""
+baseline workforce, and hand the baseline over as the state the first year starts from.
+(The year models are compiled by the first year's build, which names a model that does not
+compile before it writes anything.)"""
 from __future__ import annotations
 
 import shutil
@@ -36,10 +37,6 @@ def run_foundation(
         con.execute("create schema if not exists sim_input")
         con.execute(
             f"create or replace table sim_input.census as select * from read_parquet({sim_io.sql_literal(census_path)})")
-        # placeholders so the year models compile before any year has run
-        con.execute("create or replace table sim_input.year_context as select null::integer as simulation_year, "
-                    "null::double as forfeiture_account_opening, null::double as prior_year_nhce_adp, "
-                    "null::double as prior_year_nhce_acp where false")
     finally:
         con.close()
 
@@ -48,7 +45,6 @@ def run_foundation(
     excluded = ["--exclude", "test_type:unit", "tag:integrity"]
     build = dbt_runner.invoke(["build", "--select", "tag:foundation", *excluded, "--indirect-selection", "cautious"],
                               **common)
-    compiled = dbt_runner.invoke(["compile", "--select", "tag:year", *excluded], **common)
 
     con = sim_io.connect(duckdb_path, log=log)
     try:
@@ -62,7 +58,7 @@ def run_foundation(
     report = {
         "baseline_headcount": baseline_rows,
         "seconds_total": round(time.perf_counter() - started, 3),
-        "dbt": [build.to_dict(), compiled.to_dict()],
+        "dbt": [build.to_dict()],
     }
     sim_io.write_json(report, report_path)
     log(f"foundation: {baseline_rows} active employees at the start, {report['seconds_total']} s")

@@ -16,6 +16,7 @@ import time
 
 _POOL: concurrent.futures.ProcessPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
+_MAX_WORKERS: int | None = None  # set by warm_up; None: one per core
 
 
 def _die_with_parent() -> None:
@@ -42,8 +43,8 @@ def _pool() -> concurrent.futures.ProcessPoolExecutor:
     with _POOL_LOCK:
         if _POOL is None:
             # spawn, not fork: the Snakemake process has threads running. Workers start on
-            # demand, so a single year chain uses one.
-            _POOL = _new_pool(os.cpu_count() or 1)
+            # demand (when every worker is busy), up to the cap.
+            _POOL = _new_pool(min(_MAX_WORKERS or os.cpu_count() or 1, os.cpu_count() or 1))
         return _POOL
 
 
@@ -53,9 +54,14 @@ def _load_dbt() -> None:
     dbt_runner.import_dbt()
 
 
-def warm_up() -> None:
+def warm_up(max_workers: int) -> None:
     """Start a worker and import dbt in it (~2 s) while the census is prepared, before the
-    first job that needs it."""
+    first job that needs it. max_workers: how many dbt jobs can run at once (the run's year
+    chains, at most Snakemake's cores). A single chain thus keeps one worker, and its
+    foundation and years all reuse the manifest that worker parsed: a second worker would
+    start, import dbt and parse again (about 3 s) only to take a year at random."""
+    global _MAX_WORKERS
+    _MAX_WORKERS = max(1, max_workers)
     _pool().submit(_load_dbt)
 
 
