@@ -69,12 +69,17 @@ lint: env
 	$(SNAKEMAKE) --lint
 	$(BIN)/ruff check
 
+# Test files run in TEST_WORKERS processes (pytest-xdist), a file's tests in one of them, so
+# each module's shared runs are built once (TEST_WORKERS=0: all in this process).
+TEST_WORKERS ?= 2
+PYTEST = $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+
 test: env
-	$(BIN)/python -m pytest -q tests
+	$(PYTEST) tests
 
 # Unit tests and one small run (under 2 minutes): the tests not marked slow.
 test-fast: env
-	$(BIN)/python -m pytest -q -m "not slow" tests
+	$(PYTEST) -m "not slow" tests
 
 # The long profile of the config and census fuzz suite (make test runs 250 cases per property).
 FUZZ_EXAMPLES ?= 5000

@@ -1,6 +1,7 @@
 """Shared fixtures: run the real workflow (snakemake + dbt + DuckDB) in temporary directories."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -107,29 +108,67 @@ def three_year_run(tmp_path_factory) -> Run:
     return simulate(new_workdir(tmp_path_factory.mktemp("three_year")))
 
 
-@pytest.fixture(scope="session")
-def slurm_start():
-    """Runs tests/cluster/start_slurm.sh once (it installs and starts a one-node SLURM) and
-    yields (error or None, daemons started); stops only the daemons it started."""
+# The SLURM the session started: JSON {"error": ..., "daemons": [...]}, passed to pytest-xdist's
+# workers (they inherit the environment of the process that starts them).
+SLURM_STARTED_ENV = "SIM_TESTS_SLURM_STARTED"
+_SLURM_DAEMONS = pytest.StashKey[list]()  # the daemons the session started, stopped when it ends
+
+
+def _start_slurm() -> dict:
+    """Runs tests/cluster/start_slurm.sh (it installs and starts a one-node SLURM):
+    {"error": None or the script's output, "daemons": the daemons it started}."""
     try:
         result = subprocess.run(["bash", str(CLUSTER_SCRIPTS / "start_slurm.sh")], capture_output=True, text=True,
                                 stdin=subprocess.DEVNULL, timeout=900,
                                 env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
     except subprocess.TimeoutExpired as error:
-        yield f"tests/cluster/start_slurm.sh timed out:\n{error.stdout}\n{error.stderr}", []
-        return
+        return {"error": f"tests/cluster/start_slurm.sh timed out:\n{error.stdout}\n{error.stderr}", "daemons": []}
     error = None
     if result.returncode != 0:
         error = (f"tests/cluster/start_slurm.sh failed ({result.returncode}); SLURM is needed for this test:\n"
                  f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
     started = re.findall(r"^started:(.*)$", result.stdout, re.MULTILINE)
-    daemons = started[-1].split() if started else []
+    return {"error": error, "daemons": started[-1].split() if started else []}
+
+
+def _stop_slurm(daemons: list[str]) -> None:
+    """Stops only the daemons the session started."""
+    if daemons:
+        subprocess.run(["bash", str(CLUSTER_SCRIPTS / "stop_slurm.sh"), *daemons], capture_output=True,
+                       text=True, timeout=120)
+
+
+def pytest_sessionstart(session):
+    """With SLURM installed but its controller down, every snakemake start waits 10 s:
+    the SLURM executor plugin asks `scontrol show config` when it is imported. Where
+    SLURM is installed (CI installs it for tests/test_slurm.py), the session runs it, once,
+    in the process that starts pytest-xdist's workers (before it starts them).
+    A SLURM that cannot start fails the SLURM tests only (slurm_cluster), not every test."""
+    if hasattr(session.config, "workerinput") or SLURM_STARTED_ENV in os.environ:
+        return
+    if shutil.which("scontrol") and os.geteuid() == 0:
+        started = _start_slurm()
+        session.config.stash[_SLURM_DAEMONS] = started["daemons"]
+        os.environ[SLURM_STARTED_ENV] = json.dumps(started)
+
+
+def pytest_sessionfinish(session):
+    _stop_slurm(session.config.stash.get(_SLURM_DAEMONS, []))
+
+
+@pytest.fixture(scope="session")
+def slurm_start():
+    """(error or None, daemons started) of the SLURM the session started; where it started
+    none (SLURM not installed yet), this process installs and starts one for its tests."""
+    if SLURM_STARTED_ENV in os.environ:
+        started = json.loads(os.environ[SLURM_STARTED_ENV])
+        yield started["error"], started["daemons"]
+        return
+    started = _start_slurm()
     try:
-        yield error, daemons
+        yield started["error"], started["daemons"]
     finally:
-        if daemons:
-            subprocess.run(["bash", str(CLUSTER_SCRIPTS / "stop_slurm.sh"), *daemons], capture_output=True,
-                           text=True, timeout=120)
+        _stop_slurm(started["daemons"])
 
 
 @pytest.fixture(scope="session")
@@ -139,13 +178,3 @@ def slurm_cluster(slurm_start):
     if error:
         pytest.fail(error)
     return daemons
-
-
-@pytest.fixture(scope="session", autouse=True)
-def slurm_controller_when_installed(request):
-    """With SLURM installed but its controller down, every snakemake start waits 10 s:
-    the SLURM executor plugin asks `scontrol show config` when it is imported. Where
-    SLURM is installed (CI installs it for tests/test_slurm.py), run it for the session.
-    A SLURM that cannot start fails the SLURM tests only (slurm_cluster), not every test."""
-    if shutil.which("scontrol") and os.geteuid() == 0:
-        request.getfixturevalue("slurm_start")
