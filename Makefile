@@ -70,9 +70,10 @@ lint: env
 	$(BIN)/ruff check
 
 # Test files run in TEST_WORKERS processes (pytest-xdist), a file's tests in one of them, so
-# each module's shared runs are built once (TEST_WORKERS=0: all in this process).
+# each module's shared runs are built once (TEST_WORKERS=0: all in this process); the longest
+# files first (tests/conftest.py), not xdist's order by number of tests.
 TEST_WORKERS ?= 2
-PYTEST = $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+PYTEST = $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 test: env
 	$(PYTEST) tests
