@@ -45,6 +45,7 @@ def test_every_dbt_unit_test_passes(tmp_path):
     result = _dbt(tmp_path, "test", "--select", "test_type:unit")
     assert result.returncode == 0, result.stdout[-6000:]
     assert _count(result.stdout, "ERROR") == 0, result.stdout[-4000:]
-    # dbt counts each on-run-end hook of the project as one more passing node
-    hooks = len(yaml.safe_load((REPO / "dbt" / "dbt_project.yml").read_text()).get("on-run-end", []))
+    # dbt counts each on-run-start and on-run-end hook of the project as one more passing node
+    project = yaml.safe_load((REPO / "dbt" / "dbt_project.yml").read_text())
+    hooks = len(project.get("on-run-start", [])) + len(project.get("on-run-end", []))
     assert _count(result.stdout, "PASS") == _count(result.stdout, "TOTAL") == len(written) + hooks, result.stdout[-4000:]

@@ -9,10 +9,14 @@
   refills the table's last, partly full row group, which the next checkpoint then
   rewrites (~0.25 s per model and year at 100,000 employees).
 #}
+{#- The schema of the year tables: created once, before any model, by on-run-start (dbt_project.yml).
+    Created here, two models built at once (dbt_threads above 1) would collide creating it. -#}
+{% macro year_partition_schema() %}{{ return('year_partitions') }}{% endmacro %}
+
 {% materialization year_partition, adapter='duckdb' %}
   {%- set target_relation = this.incorporate(type='view') -%}
   {%- set existing_relation = load_cached_relation(this) -%}
-  {%- set partition_schema = config.get('partition_schema', 'year_partitions') -%}
+  {%- set partition_schema = year_partition_schema() -%}
 
   {%- set year_query -%}
     select simulation_year from {{ source('sim_input', 'year_context') }}
@@ -33,9 +37,6 @@
     {{ adapter.drop_relation(existing_relation) }}
   {% endif %}
 
-  {% call statement('partition_schema') -%}
-    create schema if not exists {{ partition.include(identifier=False) }}
-  {%- endcall %}
   {% call statement('main') -%}
     create or replace table {{ partition }} as ({{ sql }})
   {%- endcall %}
