@@ -1,8 +1,8 @@
 """A faster way for dbt to put ephemeral models' CTEs into the SQL that reads them.
 
 dbt (1.11) finds where the CTEs go by parsing each compiled model with sqlparse, a pure-Python
-SQL parser: about a third of a year's build time at 2,000 employees goes there, more than
-DuckDB spends running the year. Every model of this project starts the same way (comments, then
+SQL parser: about a quarter of a 2,000-employee year's dbt time went there (3.6 s a year with it,
+2.7 s with this module, measured one after the other). Every model of this project starts the same way (comments, then
 `with`), and for such SQL the place is plain: right after that `with`. This module does that
 without a parser, gives identical SQL (tests/test_dbt_cte_injection.py compares it with dbt's
 function on every call of a real build and on edge cases), and hands any other SQL to dbt's own
