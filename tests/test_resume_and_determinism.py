@@ -11,6 +11,8 @@ import time
 import pandas as pd
 import pytest
 
+import run_summary
+
 from conftest import BIN, REPO, new_workdir, results_dir, simulate, snakemake
 
 pytestmark = pytest.mark.slow
@@ -20,6 +22,11 @@ def _frames(run) -> tuple[pd.DataFrame, pd.DataFrame]:
     events = run.events().sort_values(["employee_id", "simulation_year", "event_sequence"]).reset_index(drop=True)
     snapshots = run.snapshots(with_former=True).sort_values(["employee_id", "simulation_year"]).reset_index(drop=True)
     return events, snapshots
+
+
+def _figures(summary: dict) -> dict:
+    """A year's figures: its summary.json without the facts of the build (times, bytes, gates)."""
+    return {key: value for key, value in summary.items() if key not in run_summary.RUN_FACTS}
 
 
 def _assert_database_matches_year_files(run) -> None:
@@ -54,6 +61,10 @@ def test_same_seed_gives_identical_outputs_and_another_seed_differs(three_year_r
     again = simulate(new_workdir(tmp_path / "again"), extra={"duckdb_memory_mb": 100, "dbt_threads": 2})
     for first, second in zip(_frames(three_year_run), _frames(again)):
         pd.testing.assert_frame_equal(first, second)
+    for year in three_year_run.years:  # every figure of the year's summary, to the last digit
+        first, second = (_figures(json.loads(run.year_file(year, "summary.json").read_text()))
+                         for run in (three_year_run, again))
+        assert first == second, {key: (first[key], second.get(key)) for key in first if first[key] != second.get(key)}
     limits = [json.loads(run.year_file(year, "summary.json").read_text())["timing"]["duckdb_memory_limit"]
               for run in (three_year_run, again) for year in (2025, 2027)]
     assert limits == ["1.5 GiB", "1.5 GiB", "100.0 MiB", "100.0 MiB"]

@@ -129,8 +129,9 @@ def run_year(
     summary["bytes_written"] = {
         "database_growth": duckdb_path.stat().st_size - database_bytes,
         **{path.name: path.stat().st_size for path in (events_path, snapshot_path, state_path)}}
-    summary["quality_gates"] = [
-        {"name": n["name"], "status": n["status"]} for n in build.nodes if "test" in n["resource_type"]]
+    summary["quality_gates"] = sorted(  # by name: with dbt_threads above 1 they finish in any order
+        ({"name": n["name"], "status": n["status"]} for n in build.nodes if "test" in n["resource_type"]),
+        key=lambda gate: gate["name"])
     sim_io.write_json(summary, summary_path)
     log(f"year {year}: headcount {summary['start_headcount']} -> {summary['end_headcount']}, "
         f"hires {summary['hires']}, terminations {summary['total_terminations']}, "

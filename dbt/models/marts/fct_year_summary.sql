@@ -180,8 +180,10 @@ select
           - forfeiture_use.used_for_expenses, 2) as forfeiture_account_closing,
     round(pay.employer_match + pay.employer_core + pay.corrective_contributions - forfeiture_use.used_for_contributions, 2)
         as net_employer_cost,
-    (pay.employer_match + pay.employer_core + pay.corrective_contributions - forfeiture_use.used_for_contributions)
-        / nullif(pay.total_compensation, 0) as employer_cost_share_of_payroll,
+    -- of the two figures as reported (in cents): a ratio of the raw float sums changes in its last
+    -- digits with the order DuckDB's threads add the rows in, and the same run must give the same figures
+    round(pay.employer_match + pay.employer_core + pay.corrective_contributions - forfeiture_use.used_for_contributions, 2)
+        / nullif(round(pay.total_compensation, 2), 0) as employer_cost_share_of_payroll,
     -- plan assets: closing = opening + contributions + earnings - forfeitures - distributions
     round(accounts.plan_assets_boy, 2) as plan_assets_boy,
     round(accounts.account_contributions, 2) as account_contributions,
