@@ -57,7 +57,7 @@ def test_second_run_does_nothing(three_year_run):
 
 def test_same_seed_gives_identical_outputs_and_another_seed_differs(three_year_run, tmp_path):
     # the same run again under a small memory cap for DuckDB and with two dbt threads (models
-    # built side by side): the cap reaches the build, and the events and snapshots depend on neither
+    # built side by side): the cap reaches the build, and no output or figure depends on either
     again = simulate(new_workdir(tmp_path / "again"), extra={"duckdb_memory_mb": 100, "dbt_threads": 2})
     for first, second in zip(_frames(three_year_run), _frames(again)):
         pd.testing.assert_frame_equal(first, second)
