@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 
 -- What correcting the year's tests gives or takes, per employee of the year: ADP refunds (the
 -- dollar-leveled excess, recharacterised as catch-up first up to the HCE's unused catch-up),

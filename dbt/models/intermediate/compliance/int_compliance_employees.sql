@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 
 -- What the year's nondiscrimination tests read of each employee of the year (DESIGN.md section 9):
 -- HCE and key-employee status, the ADP and ACP ratios, the catch-up room a refund may be

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 
 -- The year's ADP and ACP tests (IRC 401(k)(3), 401(m)(2)) with what correcting a failure takes:
 -- one row per test. The refund of a failed test follows Treas. Reg. 1.401(k)-2(b)(2): step 1

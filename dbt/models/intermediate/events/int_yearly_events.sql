@@ -1,6 +1,6 @@
 -- Every employee event of the year, one row each (fct_yearly_events publishes them).
 -- A table: the deferral and snapshot models read it, so its rows are computed once.
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 
 with population as (
     select * from {{ ref('int_plan_eligibility') }}

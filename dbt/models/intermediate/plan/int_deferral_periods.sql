@@ -3,7 +3,7 @@
 -- response, escalation) and at plan entry, and lasts until the next one, within the days
 -- employed. Deferrals are made only while in the plan (from the entry date, never when
 -- excluded). A table: the year's deferrals and the per-pay-period match read it.
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 
 with population as (
     select * from {{ ref('int_plan_eligibility') }}

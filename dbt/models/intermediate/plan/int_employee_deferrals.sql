@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 
 -- Employee deferrals on pay actually earned in the year (the periods of
 -- int_deferral_periods, prorated by days), only while in the plan; pay capped at

@@ -1,7 +1,7 @@
 -- Everyone employed at some point in the year (int_workforce_of_year) with the plan
 -- state they start the year with: Jan 1 actives as last year left it, hires with none.
 -- A table: every later model of the year reads it, so its random draws are made once.
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 
 with workforce as (
     select * from {{ ref('int_workforce_of_year') }}

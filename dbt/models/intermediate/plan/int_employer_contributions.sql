@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 
 -- Employer match and core contributions for the year, one row per employee of
 -- int_employee_deferrals: eligibility (plan entry; safe-harbor money has no other

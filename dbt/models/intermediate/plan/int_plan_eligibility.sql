@@ -7,7 +7,7 @@
 --  * Entry: the first entry date on or after the requirements are met (immediate,
 --    monthly, quarterly, semi-annual); deferrals and employer money start there.
 --  * A census override of false (or an excluded hire) keeps an employee out for life.
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 
 with employees as (
     select * from {{ ref('int_employees_of_year') }}

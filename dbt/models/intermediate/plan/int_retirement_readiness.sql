@@ -7,7 +7,7 @@
 -- at retirement the balance buys income at the annuity factor. Social Security: AIME taken as
 -- this year's pay up to the wage base (a career at today's wage-indexed pay), through the
 -- PIA formula with the year's bend points.
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 
 {%- set r = var('readiness_expected_return') %}
 {%- set g = var('readiness_pay_growth') %}

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 -- A workforce model: scenarios that share the workforce read the sharing scenario's table
 -- (var workforce_shared; int_workforce_of_year says more).
 {% if var('workforce_shared', false) %}

@@ -3,7 +3,7 @@
 -- leave), age and completed years of service. Nothing here depends on the plan design:
 -- scenarios that differ only in plan keys build it once per seed and share it
 -- (var workforce_shared: read from the sharing scenario's years/<year>/workforce/).
-{{ config(materialized='table') }}
+{{ config(materialized='scratch_table') }}
 {% if var('workforce_shared', false) %}
 select * from {{ source('sim_input', 'shared_workforce') }}
 {% else %}
