@@ -18,6 +18,7 @@ include: "workflow/rules/report.smk"
 localrules:
     all,
     record_run_inputs,
+    dbt_project_fingerprint,
     generate_census,
     prepare_census,
     check_census,

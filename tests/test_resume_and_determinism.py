@@ -110,6 +110,32 @@ def test_sigkill_in_a_later_year_resumes_there_and_matches(three_year_run, tmp_p
     _assert_database_matches_year_files(resumed)
 
 
+def test_an_edited_dbt_project_reruns_the_foundation_and_every_year(three_year_run):
+    # The foundation and the years take the dbt project through one input, the run's fingerprint
+    # of every project file (results/<run>/dbt_project.json, rewritten when a project file's
+    # content changes). Rather than edit the project under the other tests, the fingerprint is
+    # changed as an edit would change it, for a dry run, then restored.
+    fingerprint = results_dir(three_year_run.workdir) / "dbt_project.json"
+    project = REPO / "dbt"
+    files = [p for folder in ("models", "macros", "seeds", "tests") for pattern in ("*.sql", "*.yml", "*.csv")
+             for p in (project / folder).rglob(pattern)] + [project / "dbt_project.yml", project / "profiles.yml"]
+    recorded = json.loads(fingerprint.read_text())
+    assert recorded["files"] == len(files)
+    kept_text, kept = fingerprint.read_text(), fingerprint.stat()
+    fingerprint.write_text(json.dumps({**recorded, "sha256": "0" * 64}))
+    try:
+        dry = snakemake(three_year_run.workdir, "--dry-run", config={
+            "census_size": 2000, "start_year": 2025, "end_year": 2027, "seed": 42, "scenarios": "[baseline]",
+            "reports": False})
+    finally:
+        fingerprint.write_text(kept_text)
+        os.utime(fingerprint, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    output = dry.stdout + dry.stderr
+    table = output[output.index("Job stats"):]
+    counts = dict(line.split() for line in table.splitlines()[3:10] if len(line.split()) == 2)
+    assert counts == {"foundation": "1", "simulate_year": "3", "run_summary": "1", "all": "1", "total": "6"}, table
+
+
 def test_deleting_one_year_reruns_it_and_later_years_only(tmp_path, three_year_run):
     workdir = new_workdir(tmp_path / "partial")
     run = simulate(workdir)

@@ -100,7 +100,7 @@ def comparison_run_summaries(wildcards):
 
 
 def dbt_project_files():
-    """Every file of the dbt project: editing a model reruns the years it affects."""
+    """Every file of the dbt project, fingerprinted by dbt_project_fingerprint: an edit reruns the years."""
     patterns = ("*.sql", "*.yml", "*.csv")
     return sorted(
         str(p)

@@ -1,8 +1,27 @@
+# The dbt project's files, fingerprinted once a run. The foundation and the years depend on this
+# one file rather than on each of the project's ~110 files: Snakemake checks every input of every
+# waiting job each time it schedules one, which cost an ensemble's scheduling process seconds. An
+# edited project file reruns this job, and so the foundation and every year, as before.
+rule dbt_project_fingerprint:
+    input:
+        dbt_project_files(),
+    output:
+        fingerprint=f"{RESULTS}/dbt_project.json",
+    log:
+        f"logs/{PLAN.run_dir.name}/dbt_project_fingerprint.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    run:
+        jobs.dbt_project_fingerprint(input, output, params, log)
+
+
 rule foundation:
     input:
         census=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census.parquet",
         checked=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_checked.json",
-        dbt=dbt_project_files(),
+        dbt=f"{RESULTS}/dbt_project.json",
     output:
         # the run's working database; readers open simulation.duckdb, published by run_summary
         duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/simulation.duckdb",
@@ -34,7 +53,7 @@ rule simulate_year:
         previous_summary=previous_year_summary,
         shared_workforce=shared_workforce_files,
         foundation=f"{RESULTS}/{{scenario}}/seed_{{seed}}/foundation.json",
-        dbt=dbt_project_files(),
+        dbt=f"{RESULTS}/dbt_project.json",
     output:
         state=f"{RESULTS}/{{scenario}}/seed_{{seed}}/years/{{year}}/state.parquet",
         events=f"{RESULTS}/{{scenario}}/seed_{{seed}}/years/{{year}}/events.parquet",

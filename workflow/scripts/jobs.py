@@ -67,6 +67,19 @@ def record_run_inputs(input, output, params, log) -> None:
 
 
 @job
+def dbt_project_fingerprint(input, output, params, log) -> None:
+    """The SHA-256 of the dbt project's files (paths and contents) the run builds with."""
+    import hashlib
+
+    digest, files = hashlib.sha256(), sorted(Path(f) for f in input)
+    for path in files:
+        digest.update(f"{path.relative_to(DBT_PROJECT)}\0{path.stat().st_size}\0".encode())
+        digest.update(path.read_bytes())
+    sim_io.write_json({"sha256": digest.hexdigest(), "files": len(files)}, Path(output.fingerprint))
+    _log(log)(f"dbt project: {len(files)} files, sha256 {digest.hexdigest()[:12]}")
+
+
+@job
 def generate_census(input, output, params, log) -> None:
     import generate_census as generator
 
