@@ -95,6 +95,40 @@ def run_once(size: int, start: int, end: int, cores: int, workdir: Path, reports
     }
 
 
+def measure_sweep(sweep: Path, repeats: int, cores: int) -> dict:
+    """`make sweep` of a sweep file, from the process start to its last output, and whose workforce
+    each candidate's years used (sweep.json): one "built" per seed means the workforce was computed once."""
+    walls, peaks = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="bench_sweep_") as tmp:
+            result, wall, peak_mb = run_measured(
+                [sys.executable, str(REPO / "workflow" / "scripts" / "sweep.py"), str(sweep), "--cores", str(cores),
+                 "--out", tmp], REPO)
+            if result.returncode != 0:
+                raise RuntimeError(f"benchmark sweep failed:\n{result.stderr[-4000:]}")
+            recorded = json.loads((Path(tmp) / "sweep.json").read_text())
+            walls.append(wall)
+            peaks.append(peak_mb)
+    settings = recorded["sweep"]
+    candidates = len(next(iter(recorded["workforce_from"].values())))
+    built = {seed: sum(sources == ["built"] for sources in by_candidate.values())
+             for seed, by_candidate in recorded["workforce_from"].items()}
+    return {"sweep": sweep.name, "candidates": candidates, "seeds": len(settings["seeds"]),
+            "employees": settings["census_size"], "years": recorded["years"], "cores": cores,
+            "wall_seconds": round(statistics.median(walls), 3), "wall_seconds_all": [round(w, 3) for w in walls],
+            "peak_rss_mb": round(max(peaks), 1), "workforces_built_per_seed": built}
+
+
+def sweep_line(measured: dict) -> str:
+    first, last = measured["years"]
+    built = measured["workforces_built_per_seed"]
+    workforce = ("the workforce built once per seed" if set(built.values()) == {1} else
+                 "workforces built: " + ", ".join(f"{n} for seed {seed}" for seed, n in built.items()))
+    return (f"sweep {measured['sweep']}: {measured['candidates']} designs x {measured['seeds']} seed(s) at "
+            f"{measured['employees']} x {last - first + 1} (--cores {measured['cores']}): "
+            f"{measured['wall_seconds']:.1f} s, {workforce}, peak {measured['peak_rss_mb']:,.0f} MB")
+
+
 def year_profile(years: list[dict]) -> dict:
     """Per dbt node of the year build: median seconds a year, the year's rows (tables only; ephemeral
     models are inlined into the tables that read them), and the bytes a year writes to each file."""
@@ -149,9 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/bench.json")
     parser.add_argument("--no-extras", action="store_true",
-                        help="skip the report-overhead and seed-ensemble measurements")
+                        help="skip the report-overhead, seed-ensemble and sweep measurements")
     parser.add_argument("--ensemble-seeds", type=int, default=20,
                         help="seeds of the ensemble run on the smallest size (against as many single runs)")
+    parser.add_argument("--sweep", type=Path, default=REPO / "config" / "sweeps" / "match_and_enrollment.yaml",
+                        help="the sweep file timed as `make sweep` (its own census size, years and seeds)")
     args = parser.parse_args(argv)
 
     startup = snakemake_startup_seconds()
@@ -215,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"{seeds} seeds at {smallest} (--cores {args.cores}): {ensemble['wall_seconds']:.1f} s vs "
                      f"{seeds} x {single:.1f} s = {seeds * single:.1f} s ({ratio:.0%}), "
                      f"peak {ensemble['peak_rss_mb']:,.0f} MB")
+        report["sweep"] = measure_sweep(args.sweep, args.repeats, args.cores)
+        lines.append(sweep_line(report["sweep"]))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
