@@ -17,6 +17,10 @@ rule dbt_project_fingerprint:
         jobs.dbt_project_fingerprint(input, output, params, log)
 
 
+# No `benchmark:` directive: a local run's jobs run in the Snakemake process, so Snakemake's
+# benchmark would measure that process and every dbt worker (other jobs' too), reading each one's
+# memory map twice a second, which cost a 10-seed ensemble about 6 % of its time. The timings are
+# in foundation.json and each year's summary.json; on SLURM, the accounting (sacct) has each job's.
 rule foundation:
     input:
         census=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census.parquet",
@@ -36,8 +40,6 @@ rule foundation:
         duckdb_memory_mb=PLAN.settings.duckdb_memory_mb,
     log:
         f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/foundation.log",
-    benchmark:
-        f"benchmarks/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/foundation.tsv"
     threads: 1
     resources:
         dbt_slot=1,
@@ -74,8 +76,6 @@ rule simulate_year:
         duckdb_memory_mb=PLAN.settings.duckdb_memory_mb,
     log:
         f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/year_{{year}}.log",
-    benchmark:
-        f"benchmarks/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/year_{{year}}.tsv"
     threads: 1
     resources:
         dbt_slot=1,
