@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import run_summary
+from simconfig import workforce
 
 from conftest import BIN, REPO, new_workdir, results_dir, simulate, snakemake
 
@@ -65,6 +66,10 @@ def test_same_seed_gives_identical_outputs_and_another_seed_differs(three_year_r
         first, second = (_figures(json.loads(run.year_file(year, "summary.json").read_text()))
                          for run in (three_year_run, again))
         assert first == second, {key: (first[key], second.get(key)) for key in first if first[key] != second.get(key)}
+        for name in workforce.SHARED_TABLES:  # the workforce files sharing scenarios read, to the last bit
+            first, second = (pd.read_parquet(run.year_file(year, f"workforce/{name}")) for run in (three_year_run, again))
+            pd.testing.assert_frame_equal(*(frame.sort_values(list(frame.columns)).reset_index(drop=True)
+                                            for frame in (first, second)), check_exact=True)
     limits = [json.loads(run.year_file(year, "summary.json").read_text())["timing"]["duckdb_memory_limit"]
               for run in (three_year_run, again) for year in (2025, 2027)]
     assert limits == ["1.5 GiB", "1.5 GiB", "100.0 MiB", "100.0 MiB"]

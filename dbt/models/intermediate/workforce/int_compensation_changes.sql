@@ -140,12 +140,15 @@ salaries as (
 ),
 
 -- the merit budget is the payroll-weighted average merit of those who get a raise: each
--- level's seed rate is scaled by budget x their pay / (seed rates x their pay)
+-- level's seed rate is scaled by budget x their pay / (seed rates x their pay). Summed as
+-- decimals: a sum of doubles taken in parallel differs in its last bits from run to run.
 merit_scale as (
     select
         {% if var('merit_budget') is not none -%}
-        coalesce({{ var('merit_budget') }} * sum(coalesce(salary_after_early_promotion, current_compensation))
-                 / nullif(sum(seed_merit_rate * coalesce(salary_after_early_promotion, current_compensation)), 0), 1.0)
+        coalesce({{ var('merit_budget') }}
+                 * cast(sum(cast(coalesce(salary_after_early_promotion, current_compensation) as decimal(38, 8))) as double)
+                 / nullif(cast(sum(cast(seed_merit_rate * coalesce(salary_after_early_promotion, current_compensation)
+                                        as decimal(38, 8))) as double), 0), 1.0)
         {%- else -%}
         1.0
         {%- endif %} as factor
