@@ -73,6 +73,7 @@ rule simulate_year:
         duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/simulation.duckdb",
         target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
         dbt_threads=PLAN.settings.dbt_threads,
+        dbt_replay=PLAN.settings.dbt_replay,
         duckdb_memory_mb=PLAN.settings.duckdb_memory_mb,
     log:
         f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/year_{{year}}.log",

@@ -90,6 +90,8 @@ def run_once(size: int, start: int, end: int, cores: int, workdir: Path, reports
         "outside_jobs_seconds": wall - foundation["seconds_total"] - sum(y["timing"]["seconds_total"] for y in years),
         "peak_rss_mb": peak_mb,
         "events": sum(y["row_counts"]["events"] for y in years),
+        # years that ran the statements dbt ran for the first two (workflow/scripts/year_replay.py)
+        "years_replayed": sum("replayed" in y.get("dbt_build", "") for y in years),
         "end_headcount": years[-1]["end_headcount"],
         "profile": year_profile(years),
     }
@@ -194,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {"years": args.end - args.start + 1, "cores": args.cores, "repeats": args.repeats,
               "snakemake_startup_seconds": round(startup, 3), "sizes": {}}
     lines = [f"{'employees':>10} {'wall s':>8} {'warm s':>7} {'per year s':>10} {'foundation s':>12} "
-             f"{'dbt parse s':>11} {'dbt SQL s':>9} {'dbt nodes s':>11} {'other s':>8} {'peak MB':>8} {'events':>9}"]
+             f"{'dbt parse s':>11} {'dbt SQL s':>9} {'dbt nodes s':>11} {'other s':>8} {'peak MB':>8} {'events':>9} "
+             f"{'replayed':>8}"]
     for size in (int(s) for s in args.sizes.split(",")):  # tables only: the simulation itself
         runs, warm_runs = [], []
         for _ in range(args.repeats):  # cold: no saved dbt parse (the headline figures)
@@ -206,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         per_year = statistics.median(s for r in runs for s in r["year_seconds"])
         summary = {key: round(median_of(runs, key), 3) for key in (
             "wall_seconds", "foundation_seconds", "dbt_seconds", "dbt_parse_seconds", "dbt_sql_seconds",
-            "dbt_node_overhead_seconds", "outside_jobs_seconds", "events", "end_headcount")}
+            "dbt_node_overhead_seconds", "outside_jobs_seconds", "events", "end_headcount", "years_replayed")}
         summary["median_year_seconds"] = round(per_year, 3)
         summary["profile"] = min(runs, key=lambda r: abs(r["wall_seconds"] - summary["wall_seconds"]))["profile"]
         summary["peak_rss_mb"] = round(max(r["peak_rss_mb"] for r in runs), 1)
@@ -220,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"{summary['foundation_seconds']:>12.2f} {summary['dbt_parse_seconds']:>11.2f} "
                      f"{summary['dbt_sql_seconds']:>9.2f} {summary['dbt_node_overhead_seconds']:>11.2f} "
                      f"{summary['outside_jobs_seconds']:>8.2f} {summary['peak_rss_mb']:>8.0f} "
-                     f"{int(summary['events']):>9}")
+                     f"{int(summary['events']):>9} {int(summary['years_replayed']):>8}")
     sizes = [int(s) for s in args.sizes.split(",")]
     for size in sizes:
         lines += profile_lines(size, report["sizes"][str(size)]["profile"])

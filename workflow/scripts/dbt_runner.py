@@ -157,6 +157,7 @@ def _node_results(result) -> list[dict]:
     for node_result in getattr(result, "results", None) or []:
         node = node_result.node
         nodes.append({
+            "unique_id": node.unique_id,
             "name": node.name,
             "resource_type": str(getattr(node, "resource_type", "")),
             "status": str(node_result.status),
@@ -164,6 +165,9 @@ def _node_results(result) -> list[dict]:
             "failures": node_result.failures,
             "message": (node_result.message or "")[:2000],
         })
+        if nodes[-1]["resource_type"] == "test":  # what a replayed year needs to judge the test (year_replay.py)
+            nodes[-1].update(severity=str(node.config.severity), error_if=node.config.error_if,
+                             warn_if=node.config.warn_if)
     return nodes
 
 
@@ -178,12 +182,16 @@ def invoke(
     threads: int = 1,
     memory_mb: int | None = None,
     log: Callable[[str], None] = print,
+    statements: list[dict] | None = None,
 ) -> DbtRun:
     """Run one dbt command (e.g. ["build", "--select", "tag:year"]); raise DbtError on failure.
-    memory_mb caps DuckDB's memory (None: DuckDB's default, profiles.yml)."""
+    memory_mb caps DuckDB's memory (None: DuckDB's default, profiles.yml). statements: a list
+    to which every SQL statement dbt executes is appended, {"node": unique id or "", "sql": ...}."""
     dbtRunner = import_dbt()
 
     def relay(event) -> None:
+        if statements is not None and event.info.name == "SQLQuery":
+            statements.append({"node": event.data.node_info.unique_id, "sql": event.data.sql})
         if event.info.level in ("info", "warn", "error") and event.info.msg:
             log(f"[dbt] {event.info.msg}")
 
@@ -217,6 +225,11 @@ def invoke(
         seconds_total=finished - started, seconds_parse=parsed_at - started,
         seconds_sql=sum(n["seconds"] for n in nodes), nodes=nodes,
     )
+    return raise_if_failed(run, result.exception)
+
+
+def raise_if_failed(run: DbtRun, exception: BaseException | None = None) -> DbtRun:
+    """The run, or DbtError naming its failed models and tests (with their offending rows)."""
     if not run.success:
         failed = run.failures()
         if failed:
@@ -226,7 +239,6 @@ def invoke(
                 + (": " + " ".join(n["message"].split())[:600] if n["message"] else "")
                 for n in failed)
         else:
-            details = str(result.exception or "unknown dbt error (see the dbt log)")
+            details = str(exception or "unknown dbt error (see the dbt log)")
         raise DbtError(f"dbt {run.command} failed: {details}")
     return run
-

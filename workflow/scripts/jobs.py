@@ -165,6 +165,7 @@ def simulate_year(input, output, params, log) -> None:
         target_path=Path(params.target_path).resolve(),
         dbt_vars=json.loads(params.dbt_vars),
         threads=int(params.dbt_threads),
+        replay=bool(params.dbt_replay),
         memory_mb=int(params.duckdb_memory_mb),
         log=_log(log),
     )

@@ -12,7 +12,8 @@ import summary_metrics
 
 # What a year's summary.json says about how the run was made rather than about the simulated plan;
 # the summary tables leave them out.
-RUN_FACTS = ("timing", "row_counts", "node_seconds", "table_rows", "bytes_written", "quality_gates", "workforce_from")
+RUN_FACTS = ("timing", "row_counts", "node_seconds", "table_rows", "bytes_written", "quality_gates", "workforce_from",
+             "dbt_build")
 
 
 def build_summary(year_summary_paths: list[Path]) -> pd.DataFrame:

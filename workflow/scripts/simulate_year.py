@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dbt_runner
 import sim_io
+import year_replay
 from simconfig import workforce
 
 
@@ -40,9 +41,11 @@ def run_year(
     workforce_dir: Path | None = None,
     shared_workforce_dir: Path | None = None,
     workforce_from: str | None = None,
+    replay: bool = True,
 ) -> dict:
     """Build one year. The year's workforce tables go to workforce_dir (default: workforce/ beside the
-    events); with shared_workforce_dir they are read from there instead (scenario workforce_from's)."""
+    events); with shared_workforce_dir they are read from there instead (scenario workforce_from's).
+    replay: run the SQL dbt ran for earlier years of this run where it may (year_replay.py)."""
     workforce_dir = workforce_dir or events_path.parent / "workforce"
     started = time.perf_counter()
     # the forfeiture account and the NHCE averages of prior-year testing carry over from the
@@ -72,15 +75,31 @@ def run_year(
     loaded = time.perf_counter()
 
     excluded = ["test_type:unit", "tag:integrity"] if quality_gates else ["resource_type:test", "test_type:unit"]
+    command = ["build", "--select", "tag:year", "--exclude", *excluded]
+    # the statements of this year's build, recorded (dbt builds it) or replayed (year_replay.py)
+    program_path = duckdb_path.parent / "year_build.json"
+    build_key = year_replay.key(command, dbt_vars, project_dir, duckdb_path, threads) if replay and threads == 1 else None
+    program = year_replay.load(program_path, build_key) if build_key else None
+    statements = [] if build_key and not (program and program["confirmed"]) else None
     build_started_at = time.time()
-    build = dbt_runner.invoke(
-        ["build", "--select", "tag:year", "--exclude", *excluded],
-        project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
-        duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, memory_mb=memory_mb, log=log)
-    built, build_finished_at = time.perf_counter(), time.time()
-
-    con = sim_io.connect(duckdb_path, log=log)
+    # a replay's connection stays open for the export: the year's scratch tables live in it
+    con = sim_io.connect(duckdb_path, log=log) if program and statements is None else None
     try:
+        if con:
+            build = year_replay.replay(program, con, year, memory_mb)
+        else:
+            build = dbt_runner.invoke(
+                command, project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
+                duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, memory_mb=memory_mb, log=log,
+                statements=statements)
+            con = sim_io.connect(duckdb_path, log=log)
+        built, build_finished_at = time.perf_counter(), time.time()
+        if statements is not None:
+            recorded = year_replay.save(year_replay.record(statements, build, year, build_key, con), program,
+                                        program_path)
+            if recorded["confirmed"]:
+                log(f"year {year}: dbt ran the same statements as in {recorded['years_compared'][0]}: "
+                    "later years replay them (year_build.json)")
         where = f"where simulation_year = {int(year)}"
         counts = {
             "events": sim_io.copy_to_parquet(
@@ -103,7 +122,8 @@ def run_year(
             else:
                 sim_io.copy_to_parquet(con, f"select * from scratch.main.{table}", workforce_dir / name)
     finally:
-        con.close()
+        if con:
+            con.close()
     if len(row) != 1:
         raise RuntimeError(f"fct_year_summary has {len(row)} rows for {year}, expected 1")
     summary = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.iloc[0].to_dict().items()}
@@ -124,6 +144,8 @@ def run_year(
     summary["row_counts"] = counts
     # where the year's workforce came from: built here, or read from the scenario it shares with
     summary["workforce_from"] = workforce_from if shared_workforce_dir else None
+    # how the year's SQL ran: built by dbt, or dbt's statements of an earlier year replayed
+    summary["dbt_build"] = build.command
     summary["node_seconds"] = {n["name"]: n["seconds"] for n in build.nodes}
     summary["table_rows"] = table_rows  # the year's rows of each table the build wrote (ephemeral models have none)
     summary["bytes_written"] = {

@@ -1,7 +1,7 @@
 -- The active workforce and the deferred vested accounts at Dec 31 of the year being built, in the shape the next year
 -- starts from (staging model stg_prev_state and its contract read it back): a view
 -- over this year's snapshot rows, exported to years/<year>/state.parquet.
-{{ config(materialized='view') }}
+{{ config(materialized='replaced_view') }}  {#- see macros/materialization_replaced_view.sql #}
 
 select
     cast(employee_id as varchar) as employee_id,
