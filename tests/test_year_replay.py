@@ -3,6 +3,7 @@ earlier year gives the same files, figures, database rows and quality gates as d
 judges data tests and contract checks as dbt does."""
 from __future__ import annotations
 
+import itertools
 import json
 
 import duckdb
@@ -11,37 +12,43 @@ import pytest
 import dbt_runner
 import run_summary
 import year_replay
+from simconfig import workforce
 
 from conftest import new_workdir, results_dir, simulate
 
-YEARS = (2025, 2028)  # dbt builds 2025 and 2026, which confirm the program; 2027 and 2028 replay it
+YEARS = (2025, 2028)
 
 
 @pytest.mark.slow
-def test_replayed_years_give_what_dbt_gives_for_a_scenario_and_one_that_shares_its_workforce(tmp_path):
-    runs = {}
-    for replay in (True, False):
-        workdir = new_workdir(tmp_path / f"replay_{replay}")
-        simulate(workdir, start=YEARS[0], end=YEARS[1], scenario="baseline,richer_match",
-                 extra={"dbt_replay": replay})
-        runs[replay] = results_dir(workdir)
+def test_replayed_years_and_seeds_give_what_dbt_gives_for_a_scenario_and_one_that_shares_its_workforce(tmp_path):
+    # dbt builds each scenario's 2025 and 2026 for seed 42, which then replays 2027 and 2028; seed 7,
+    # added next, builds 2025 with dbt (the program had been run for seed 42 only) and replays the rest
+    replayed = new_workdir(tmp_path / "replayed")
+    for seeds in ("[42]", "[42,7]"):
+        simulate(replayed, start=YEARS[0], end=YEARS[1], scenario="baseline,richer_match", extra={"seeds": seeds})
+    built = new_workdir(tmp_path / "built")
+    simulate(built, start=YEARS[0], end=YEARS[1], scenario="baseline,richer_match",
+             extra={"seeds": "[42,7]", "dbt_replay": False})
+    runs = {True: results_dir(replayed), False: results_dir(built)}
     compared = 0
-    for scenario in ("baseline", "richer_match"):
-        seed_dirs = {replay: run / scenario / "seed_42" for replay, run in runs.items()}
+    for scenario, seed in itertools.product(("baseline", "richer_match"), (42, 7)):
+        seed_dirs = {replay: run / scenario / f"seed_{seed}" for replay, run in runs.items()}
         for year in range(YEARS[0], YEARS[1] + 1):
             years = {replay: seed_dir / "years" / str(year) for replay, seed_dir in seed_dirs.items()}
             summaries = {replay: json.loads((path / "summary.json").read_text()) for replay, path in years.items()}
-            replayed = f"replayed, recorded in {YEARS[0] + 1}"
-            assert (replayed in summaries[True]["dbt_build"]) == (year >= YEARS[0] + 2), (scenario, year)
+            by_dbt = year < 2027 if seed == 42 else year == 2025
+            expected = ("" if by_dbt else " (replayed: dbt ran it for 2025, 2026 and "
+                        + ("seed 42)" if seed == 42 else "seeds 7, 42)"))
+            assert summaries[True]["dbt_build"] == summaries[False]["dbt_build"] + expected, (scenario, seed, year)
             assert "replayed" not in summaries[False]["dbt_build"]
-            for name in ("events", "snapshot", "state", "workforce/employees", "workforce/needs"):
-                assert (years[True] / f"{name}.parquet").read_bytes() == (years[False] / f"{name}.parquet").read_bytes(), \
-                    (scenario, year, name)
+            for name in ("events", "snapshot", "state", *(f"workforce/{table}" for table in workforce.SHARED_TABLES)):
+                assert (years[True] / name).with_suffix(".parquet").read_bytes() == \
+                    (years[False] / name).with_suffix(".parquet").read_bytes(), (scenario, seed, year, name)
                 compared += 1
             figures = [{k: v for k, v in s.items() if k not in run_summary.RUN_FACTS} for s in summaries.values()]
-            assert figures[0] == figures[1], (scenario, year)
+            assert figures[0] == figures[1], (scenario, seed, year)
             for fact in ("quality_gates", "table_rows", "row_counts", "workforce_from"):
-                assert summaries[True][fact] == summaries[False][fact], (scenario, year, fact)
+                assert summaries[True][fact] == summaries[False][fact], (scenario, seed, year, fact)
             assert sorted(summaries[True]["node_seconds"]) == sorted(summaries[False]["node_seconds"])
             assert len(summaries[True]["quality_gates"]) > 20 and all(
                 gate["status"] == "pass" for gate in summaries[True]["quality_gates"])
@@ -53,23 +60,33 @@ def test_replayed_years_give_what_dbt_gives_for_a_scenario_and_one_that_shares_i
                           "fct_compliance_tests", "fct_year_summary", "fct_year_end_state"):
                 rows = {replay: con.sql(f"select * from {table} order by all").fetchall()
                         for replay, con in databases.items()}
-                assert rows[True] == rows[False] and rows[True], (scenario, table)
+                assert rows[True] == rows[False] and rows[True], (scenario, seed, table)
             years_held = databases[True].sql("select distinct simulation_year from fct_yearly_events order by 1")
             assert [row[0] for row in years_held.fetchall()] == list(range(YEARS[0], YEARS[1] + 1))
         finally:
             for con in databases.values():
                 con.close()
-    assert compared == 2 * 4 * 5
+    assert compared == 4 * 4 * 6
+    # the seeds differ: a replay took the seed in, not the recorded seed's draws
+    events = {seed: (runs[True] / "baseline" / f"seed_{seed}" / "years" / "2028" / "events.parquet").read_bytes()
+              for seed in (42, 7)}
+    assert events[42] != events[7]
 
 
-def _program(statements: list[dict], nodes: list[dict], year: int = 2026) -> dict:
-    return {"key": "k", "year": year, "command": "build --select tag:year", "statements": statements,
-            "nodes": nodes, "confirmed": True}
+def _kept(statements: list[dict], nodes: list[dict]) -> dict:
+    """A program dbt ran for two years of one seed."""
+    return {"program": {"command": "build --select tag:year", "statements": statements, "nodes": nodes},
+            "years": [2025, 2026], "seeds": [42]}
+
+
+def _replay(kept: dict, con: duckdb.DuckDBPyConnection, year: int = 2027, seed: int = 42) -> dbt_runner.DbtRun:
+    return year_replay.replay(kept, con, year=year, seed=seed, memory_mb=None)
 
 
 MODEL = {"unique_id": "model.p.m", "name": "m", "resource_type": "model"}
 TEST = {"unique_id": "test.p.t", "name": "t", "resource_type": "test", "severity": "ERROR", "error_if": "!= 0",
         "warn_if": "!= 0"}
+BUILD = dbt_runner.DbtRun("build --select tag:year", True, 1.0, 0.0, 1.0, nodes=[{**MODEL, "status": "success"}])
 
 
 def test_a_recorded_year_names_its_partition_and_the_view_over_the_years_is_rebuilt_when_replayed():
@@ -81,55 +98,70 @@ def test_a_recorded_year_names_its_partition_and_the_view_over_the_years_is_rebu
                                      '"year_partitions"."m_2026"'},
         {"node": "model.p.m", "sql": "COMMIT"},
     ]
-    build = dbt_runner.DbtRun("build --select tag:year", True, 1.0, 0.0, 1.0, nodes=[{**MODEL, "status": "success"}])
     con = duckdb.connect()
-    program = year_replay.record(recorded, build, 2026, "k", con)
+    program = year_replay.record(recorded, BUILD, con, year=2026, seed=42)
     assert [s.get("sql") or s["union_view"] for s in program["statements"]] == [
         f'create or replace table "memory"."year_partitions"."m_{year_replay.YEAR}" as (select 7 as x)', "m"]
     con.execute("create schema year_partitions")
     for year in (2025, 2026):
         con.execute(f"create table year_partitions.m_{year} as select {year} as x")
-    run = year_replay.replay({**program, "confirmed": True}, con, 2027, None)
+    run = _replay({**_kept([], []), "program": program}, con)
     assert [n["name"] for n in run.nodes] == ["m"] and run.success
     assert con.sql("select x from main.m order by x").fetchall() == [(7,), (2025,), (2026,)]
     assert con.execute("select count(*) from duckdb_tables() where table_name = 'm_2027'").fetchall() == [(1,)]
 
 
+def test_a_recorded_year_takes_the_seed_out_of_the_draws_and_the_seed_column():
+    draw = "select md5(concat_ws('|', '42', 'termination', 'e1', '2026')) as draw, cast(42 as bigint) as random_seed"
+    program = year_replay.record([{"node": "model.p.m", "sql": f"create table t as {draw}"}], BUILD, duckdb.connect(),
+                                 year=2026, seed=42)
+    assert program["statements"][0]["sql"] == (
+        f"create table t as select md5(concat_ws('|', '{year_replay.SEED}', 'termination', 'e1', '2026')) as draw, "
+        f"cast({year_replay.SEED} as bigint) as random_seed")
+    con = duckdb.connect()
+    _replay({**_kept([], []), "program": program, "seeds": [42, 7]}, con, seed=7)
+    assert con.execute("select draw, random_seed from t").fetchall() == duckdb.execute(
+        draw.replace("42", "7")).fetchall()
+
+
 def test_a_failing_data_test_in_a_replayed_year_fails_the_year_naming_the_test_and_its_rows():
-    program = _program([{"node": "test.p.t", "sql": "select 3 as failures, true as should_warn, true as should_error"}],
-                       [TEST])
+    failing = [{"node": "test.p.t", "sql": "select 3 as failures, true as should_warn, true as should_error"}]
     with pytest.raises(dbt_runner.DbtError, match=r"test t fail \(3 offending rows\): Got 3 results, "
                                                   r"configured to fail if != 0"):
-        year_replay.replay(program, duckdb.connect(), 2027, None)
-    warn = _program(program["statements"], [{**TEST, "severity": "WARN"}])
-    run = year_replay.replay(warn, duckdb.connect(), 2027, None)
+        _replay(_kept(failing, [TEST]), duckdb.connect())
+    run = _replay(_kept(failing, [{**TEST, "severity": "WARN"}]), duckdb.connect())
     assert run.nodes[0]["status"] == "warn" and run.nodes[0]["failures"] == 3
-    passing = _program([{"node": "test.p.t", "sql": "select 0 as failures, false as should_warn, false as should_error"}],
-                       [TEST])
-    assert year_replay.replay(passing, duckdb.connect(), 2027, None).nodes[0]["status"] == "pass"
+    passing = [{"node": "test.p.t", "sql": "select 0 as failures, false as should_warn, false as should_error"}]
+    assert _replay(_kept(passing, [TEST]), duckdb.connect()).nodes[0]["status"] == "pass"
 
 
-def test_a_replayed_contract_check_fails_when_the_columns_differ_from_the_year_dbt_checked():
+def test_a_replayed_contract_check_fails_when_the_columns_differ_from_those_dbt_checked():
     con = duckdb.connect()
     con.execute("create table prev_state as select 'e1' as employee_id, 1.5 as deferral_rate")
     describe = "DESCRIBE (select * from (select * from prev_state) as __dbt_sbq where false limit 0)"
-    build = dbt_runner.DbtRun("build", True, 1.0, 0.0, 1.0, nodes=[{**MODEL, "status": "success"}])
-    program = {**year_replay.record([{"node": "model.p.m", "sql": describe}], build, 2026, "k", con), "confirmed": True}
-    assert year_replay.replay(program, con, 2027, None).success
+    program = year_replay.record([{"node": "model.p.m", "sql": describe}], BUILD, con, year=2026, seed=42)
+    kept = {**_kept([], []), "program": program}
+    assert _replay(kept, con).success
     con.execute("create or replace table prev_state as select 'e1' as employee_id, '1.5' as deferral_rate")
-    with pytest.raises(dbt_runner.DbtError, match=r"model m error: the columns .*deferral_rate.*VARCHAR.* differ "
-                                                  r"from those of the contract check in 2026"):
-        year_replay.replay(program, con, 2027, None)
+    changed = (r"model m error: contract check: columns \[.deferral_rate VARCHAR.\] instead of "
+               r"\[.deferral_rate DECIMAL\(2,1\).\] \(the columns dbt checked\)")
+    with pytest.raises(dbt_runner.DbtError, match=changed):
+        _replay(kept, con)
 
 
-def test_a_program_is_confirmed_only_by_the_same_statements_in_another_year(tmp_path):
-    path = tmp_path / "year_build.json"
-    first = _program([{"node": "model.p.m", "sql": "select 1"}], [MODEL], year=2025)
-    assert not year_replay.save(first, None, path)["confirmed"]
-    assert not year_replay.save(first, year_replay.load(path, "k"), path)["confirmed"]  # the same year again
-    other = _program([{"node": "model.p.m", "sql": "select 2"}], [MODEL], year=2026)
-    assert not year_replay.save(other, year_replay.load(path, "k"), path)["confirmed"]
-    same = _program([{"node": "model.p.m", "sql": "select 2"}], [MODEL], year=2027)
-    saved = year_replay.save(same, year_replay.load(path, "k"), path)
-    assert saved["confirmed"] and saved["years_compared"] == [2026, 2027]
-    assert year_replay.load(path, "another key") is None
+def test_a_program_replays_once_dbt_ran_it_for_two_years_and_for_the_seed_or_two_seeds(tmp_path):
+    path = tmp_path / "program.json"
+    program = _kept([{"node": "model.p.m", "sql": "select 1"}], [MODEL])["program"]
+    kept = year_replay.save(program, path, year=2025, seed=42)
+    assert not year_replay.replayable(kept, 42)
+    kept = year_replay.save(program, path, year=2025, seed=42)  # the same year again
+    assert not year_replay.replayable(kept, 42)
+    kept = year_replay.save(program, path, year=2026, seed=42)
+    assert year_replay.replayable(kept, 42) and not year_replay.replayable(kept, 7)
+    kept = year_replay.save(program, path, year=2025, seed=7)
+    assert kept == year_replay.load(path) and (kept["years"], kept["seeds"]) == ([2025, 2026], [7, 42])
+    assert year_replay.replayable(kept, 8)
+    # dbt ran something else: it takes the kept program's place, with its own evidence only
+    other = {**program, "statements": [{"node": "model.p.m", "sql": "select 2"}]}
+    kept = year_replay.save(other, path, year=2027, seed=42)
+    assert kept["program"] == other and not year_replay.replayable(kept, 42)

@@ -74,6 +74,8 @@ rule simulate_year:
         target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
         dbt_threads=PLAN.settings.dbt_threads,
         dbt_replay=PLAN.settings.dbt_replay,
+        # the year builds' programs, shared by the run's seeds (workflow/scripts/year_replay.py)
+        programs_dir=f"{RESULTS}/.year_programs",
         duckdb_memory_mb=PLAN.settings.duckdb_memory_mb,
     log:
         f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/year_{{year}}.log",

@@ -166,6 +166,7 @@ def simulate_year(input, output, params, log) -> None:
         dbt_vars=json.loads(params.dbt_vars),
         threads=int(params.dbt_threads),
         replay=bool(params.dbt_replay),
+        programs_dir=Path(params.programs_dir).resolve(),
         memory_mb=int(params.duckdb_memory_mb),
         log=_log(log),
     )

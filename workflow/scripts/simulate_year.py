@@ -42,10 +42,12 @@ def run_year(
     shared_workforce_dir: Path | None = None,
     workforce_from: str | None = None,
     replay: bool = True,
+    programs_dir: Path | None = None,
 ) -> dict:
     """Build one year. The year's workforce tables go to workforce_dir (default: workforce/ beside the
     events); with shared_workforce_dir they are read from there instead (scenario workforce_from's).
-    replay: run the SQL dbt ran for earlier years of this run where it may (year_replay.py)."""
+    replay: run the SQL dbt ran for other years and seeds where it may (year_replay.py), kept in
+    programs_dir (default: beside the database)."""
     workforce_dir = workforce_dir or events_path.parent / "workforce"
     started = time.perf_counter()
     # the forfeiture account and the NHCE averages of prior-year testing carry over from the
@@ -76,17 +78,21 @@ def run_year(
 
     excluded = ["test_type:unit", "tag:integrity"] if quality_gates else ["resource_type:test", "test_type:unit"]
     command = ["build", "--select", "tag:year", "--exclude", *excluded]
-    # the statements of this year's build, recorded (dbt builds it) or replayed (year_replay.py)
-    program_path = duckdb_path.parent / "year_build.json"
-    build_key = year_replay.key(command, dbt_vars, project_dir, duckdb_path, threads) if replay and threads == 1 else None
-    program = year_replay.load(program_path, build_key) if build_key else None
-    statements = [] if build_key and not (program and program["confirmed"]) else None
+    # the statements of this year's build: recorded while dbt builds it, or replayed (year_replay.py)
+    seed = int(dbt_vars["random_seed"])
+    program_path = None
+    if replay and threads == 1:
+        program_path = (programs_dir or duckdb_path.parent) / (
+            year_replay.key(command, dbt_vars, project_dir, duckdb_path, threads)[:32] + ".json")
+    kept = year_replay.load(program_path) if program_path else None
+    replaying = year_replay.replayable(kept, seed)
+    statements = [] if program_path and not replaying else None
     build_started_at = time.time()
     # a replay's connection stays open for the export: the year's scratch tables live in it
-    con = sim_io.connect(duckdb_path, log=log) if program and statements is None else None
+    con = sim_io.connect(duckdb_path, log=log) if replaying else None
     try:
         if con:
-            build = year_replay.replay(program, con, year, memory_mb)
+            build = year_replay.replay(kept, con, year=year, seed=seed, memory_mb=memory_mb)
         else:
             build = dbt_runner.invoke(
                 command, project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
@@ -95,11 +101,10 @@ def run_year(
             con = sim_io.connect(duckdb_path, log=log)
         built, build_finished_at = time.perf_counter(), time.time()
         if statements is not None:
-            recorded = year_replay.save(year_replay.record(statements, build, year, build_key, con), program,
-                                        program_path)
-            if recorded["confirmed"]:
-                log(f"year {year}: dbt ran the same statements as in {recorded['years_compared'][0]}: "
-                    "later years replay them (year_build.json)")
+            kept = year_replay.save(year_replay.record(statements, build, con, year=year, seed=seed),
+                                    program_path, year=year, seed=seed)
+            log(f"year {year}: dbt's statements kept in {program_path} (dbt ran them for years {kept['years']}, "
+                f"seeds {kept['seeds']})")
         where = f"where simulation_year = {int(year)}"
         counts = {
             "events": sim_io.copy_to_parquet(
