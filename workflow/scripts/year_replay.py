@@ -18,6 +18,7 @@ not depend on it)."""
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import itertools
 import json
 import os
@@ -42,10 +43,13 @@ _QUERY_COMMENT = re.compile(r"^\s*/\*.*?\*/\s*", re.DOTALL)  # dbt's query comme
 
 
 def key(command: list[str], dbt_vars: dict, project_dir: Path, duckdb_path: Path, threads: int) -> str:
-    """What a program depends on: the project's files (and dbt's version), the vars but the seed, the command."""
+    """What a program depends on: the project's files and dbt's version, the adapter's and DuckDB's
+    versions, the vars but the seed, the command."""
     project = dbt_runner.parse_cache_dir(project_dir, duckdb_path.name).name
+    versions = [importlib.metadata.version("dbt-duckdb"), duckdb.__version__]
     other_vars = {name: value for name, value in dbt_vars.items() if name != "random_seed"}
-    return hashlib.sha256(json.dumps([command, other_vars, project, threads], sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([command, other_vars, project, versions, threads], sort_keys=True)
+                          .encode()).hexdigest()
 
 
 def _statement(node: str, sql: str, year: int, seed: int) -> dict | None:
