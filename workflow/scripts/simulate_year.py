@@ -150,7 +150,7 @@ def run_year(
     summary["row_counts"] = counts
     # where the year's workforce came from: built here, or read from the scenario it shares with
     summary["workforce_from"] = workforce_from if shared_workforce_dir else None
-    # how the year's SQL ran: built by dbt, or dbt's statements of an earlier year replayed
+    # how the year's SQL ran: built by dbt, or the statements dbt ran for other years and seeds replayed
     summary["dbt_build"] = build.command
     summary["node_seconds"] = {n["name"]: n["seconds"] for n in build.nodes}
     summary["table_rows"] = table_rows  # the year's rows of each table the build wrote (ephemeral models have none)
