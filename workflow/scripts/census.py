@@ -17,6 +17,8 @@ from typing import Callable
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 import sim_io
 
@@ -115,8 +117,12 @@ _BOOL_WORDS = {
     "true": True, "t": True, "yes": True, "y": True, "1": True,
     "false": False, "f": False, "no": False, "n": False, "0": False,
 }
+_TRUE_WORDS = [word for word, value in _BOOL_WORDS.items() if value]
+_FALSE_WORDS = [word for word, value in _BOOL_WORDS.items() if not value]
 # "$1,234,567.89": commas only in strict thousands groups, so "1,5" is never read as 15.
 _THOUSANDS = r"\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+# a plain decimal numeral, which pandas and Arrow read as the same double (both round correctly)
+_PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?$"
 
 
 def job_levels() -> list[int]:
@@ -165,14 +171,10 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     name = path.name.lower()
     try:
         if name.endswith((".csv", ".csv.gz")):
-            with duckdb.connect() as con:
-                df = con.execute(
-                    "select * from read_csv(?, all_varchar=true, header=true)", [str(path)]
-                ).df()
+            df = _read_text("select * from read_csv(?, all_varchar=true, header=true)", path)
         elif name.endswith(".parquet"):
             # Dates may be DATE/TIMESTAMP or text: cast everything so both parse the same way.
-            with duckdb.connect() as con:
-                df = con.execute("select columns(*)::varchar from read_parquet(?)", [str(path)]).df()
+            df = _read_text("select columns(*)::varchar from read_parquet(?)", path)
         elif name.endswith((".xlsx", ".xls")):
             df = _read_excel(path)
         else:
@@ -186,6 +188,15 @@ def read_raw(path: str | Path) -> pd.DataFrame:
                           "contain them") from exc
     df.columns = [str(c).strip() for c in df.columns]
     return df.astype("str")
+
+
+def _read_text(query: str, path: Path) -> pd.DataFrame:
+    """The query's text columns as pandas strings, by way of Arrow: no Python object per value
+    (a million-row census reads in ~1.5 s instead of ~6 s)."""
+    with duckdb.connect() as con:
+        table = con.sql(query, params=[str(path)]).to_arrow_table()
+    return table.to_pandas(types_mapper=lambda t: pd.StringDtype(na_value=np.nan)
+                           if pa.types.is_string(t) or pa.types.is_large_string(t) else None)
 
 
 def _normalised(header: str) -> str:
@@ -261,16 +272,25 @@ def _parse_dates(s: pd.Series) -> pd.Series:
     return parsed
 
 
+def _to_float(s: pd.Series) -> pd.Series:
+    """pd.to_numeric(s, errors="coerce") as floats; Arrow's parser, ~4x faster, when every value is a
+    plain decimal numeral (as a census mostly is)."""
+    text = pa.array(s, type=pa.string(), from_pandas=True)
+    if pc.all(pc.match_substring_regex(text, _PLAIN_NUMBER)).as_py() is not False:
+        return pd.Series(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), index=s.index)
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
 def _parse_numbers(s: pd.Series) -> pd.Series:
     """Floats; '$' and strict thousands commas allowed; non-numbers and inf become NaN."""
-    x = pd.to_numeric(s, errors="coerce").astype("float64")
+    x = _to_float(s)
     retry = s.notna() & x.isna()
     if retry.any():  # '$50,000' style only for the rows plain parsing missed
         rest = s[retry].str.replace(r"^\$", "", regex=True)
         grouped = rest.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
         rest = rest.where(~grouped, rest.str.replace(",", "", regex=False))
         x = x.copy()
-        x[retry] = pd.to_numeric(rest, errors="coerce").astype("float64")
+        x[retry] = _to_float(rest)
     return x.where(np.isfinite(x))
 
 
@@ -428,7 +448,9 @@ def validate(
     # booleans
     bools: dict[str, pd.Series] = {}
     for col in _BOOL_COLUMNS:
-        bools[col] = text[col].str.lower().map(_BOOL_WORDS).astype("boolean")
+        word = text[col].str.lower()  # vectorised: Series.map calls Python once per row
+        bools[col] = pd.Series(pd.NA, index=raw.index, dtype="boolean").mask(
+            word.isin(_TRUE_WORDS), True).mask(word.isin(_FALSE_WORDS), False)
         flag(present[col] & bools[col].isna(), f"invalid {col}",
              lambda m, col=col: f"{col} " + q(col, m) + " is not true/false/yes/no/1/0")
 
