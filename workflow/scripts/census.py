@@ -121,8 +121,9 @@ _TRUE_WORDS = [word for word, value in _BOOL_WORDS.items() if value]
 _FALSE_WORDS = [word for word, value in _BOOL_WORDS.items() if not value]
 # "$1,234,567.89": commas only in strict thousands groups, so "1,5" is never read as 15.
 _THOUSANDS = r"\d{1,3}(?:,\d{3})+(?:\.\d*)?"
-# a plain decimal numeral, which pandas and Arrow read as the same double (both round correctly)
-_PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?$"
+# a plain unsigned decimal numeral, which pandas and Arrow read as the same double (both round
+# correctly; a sign is left to pandas, which reads "-0" as 0.0 where Arrow gives -0.0)
+_PLAIN_NUMBER = r"^[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?$"
 
 
 def job_levels() -> list[int]:
