@@ -8,6 +8,7 @@ import pytest
 
 import census as census_module
 from conftest import new_workdir, results_dir, simulate, snakemake, write_census
+from runs import census_dir
 
 pytestmark = pytest.mark.slow
 
@@ -70,7 +71,7 @@ def test_every_account_rolls_forward_to_the_cent(balance_run):
 
 
 def test_census_balances_are_the_first_opening_balances(balance_run):
-    census = pd.read_parquet(balance_run.run_dir / "census" / "census.parquet").set_index("employee_id")
+    census = pd.read_parquet(census_dir(balance_run.run_dir) / "census.parquet").set_index("employee_id")
     first = _accounts(balance_run).query("simulation_year == 2025").set_index("employee_id")
     census = census.loc[census.index.intersection(first.index)]
     assert len(census) > 700 and census.balance_pre_tax.sum() > 0 and census.loan_balance.sum() > 0

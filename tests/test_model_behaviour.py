@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import BIN, REPO, new_workdir, simulate, snakemake
+from runs import census_dir
 
 
 @pytest.mark.slow
@@ -51,14 +52,14 @@ def test_census_rejects_are_written_and_the_run_continues(tmp_path):
     census = workdir / "census.csv"
     census.write_text("\n".join(rows) + "\n")
     run = simulate(workdir, extra={"census": str(census)}, end=2025)
-    rejects = pd.read_csv(run.run_dir / "census" / "census_rejects.csv")
+    rejects = pd.read_csv(census_dir(run.run_dir) / "census_rejects.csv")
     assert set(rejects.employee_id) == {"E0007", "E9001", "E9002"}
     reasons = dict(zip(rejects.employee_id, rejects.reason))
     assert "duplicate" in reasons["E0007"]
     assert "employee_birth_date" in reasons["E9001"]
     assert "employee_gross_compensation" in reasons["E9002"]
     assert "3 rejected" in run.result.stdout + run.result.stderr
-    report = json.loads((run.run_dir / "census" / "census_report.json").read_text())
+    report = json.loads((census_dir(run.run_dir) / "census_report.json").read_text())
     assert report["rows_accepted"] == 300
     with run.db() as con:
         assert con.execute("select count(*) from int_baseline_workforce where account_status = 'active'").fetchall()[0][0] == 300

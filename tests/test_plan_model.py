@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import runs
 from conftest import REPO, new_workdir, simulate
 
 PEER_CONFIG = REPO / "tests" / "fixtures" / "peer_simulation_config.yaml"
@@ -79,8 +80,9 @@ def test_enrollment_rules(three_year_run):
 
 def test_census_participants_stay_enrolled_at_their_rate_plus_escalation(three_year_run):
     import duckdb
+    clean = runs.census_dir(three_year_run.run_dir) / "census.parquet"
     census = duckdb.sql(
-        f"select employee_id, employee_deferral_rate from read_parquet('{three_year_run.run_dir / 'census' / 'census.parquet'}')"
+        f"select employee_id, employee_deferral_rate from read_parquet('{clean}')"
         " where employee_deferral_rate > 0 and eligibility_override is distinct from false"  # excluded: no deferrals
     ).df().set_index("employee_id").employee_deferral_rate
     snapshots = three_year_run.snapshots()
@@ -245,7 +247,7 @@ def test_excluded_employees_have_no_deferrals_or_employer_money(three_year_run):
     events = three_year_run.events()
     plan_events = events[events.event_type.isin(["enrollment", "deferral_escalation", "deferral_match_response"])]
     assert not set(plan_events.employee_id) & set(excluded.employee_id)
-    report = json.loads((three_year_run.run_dir / "census" / "census_report.json").read_text())
+    report = json.loads((runs.census_dir(three_year_run.run_dir) / "census_report.json").read_text())
     assert report["rows_excluded_with_deferral_rate"] > 0
 
 

@@ -17,6 +17,7 @@ import comparison
 import html_report
 import report_breakdowns
 import report_plan_text
+import runs
 import simconfig
 import summary_metrics
 import workbook
@@ -659,7 +660,7 @@ def test_paths_with_spaces_quotes_and_non_ascii_work_end_to_end(hostile_run: Run
     assert (hostile_run.run_dir / "report" / "report.html").exists()
     events = hostile_run.events()
     assert events.employee_id.str.startswith(HOSTILE).sum() > 0  # ids kept as given, in the data
-    report = json.loads((hostile_run.run_dir / "census" / "census_report.json").read_text())
+    report = json.loads((runs.census_dir(hostile_run.run_dir) / "census_report.json").read_text())
     assert report["rows_rejected"] == 0 and HOSTILE in report["ignored_columns"]
     assert report["column_sources"]["employee_id"] == "Employee ID"  # the byte-order mark is not in the header
     assert (events.employee_id == "E\n7").any()
@@ -724,19 +725,22 @@ def table_cells(page: str, table_id: str) -> dict[str, list[str]]:
 
 
 def copy_run(run_dir: Path, to: Path, balance_columns: list[str] | None = None, old: bool = False) -> Path:
-    """The summary, snapshots and census report of a run in another directory; balance_columns replaces the
-    census report's; old: without the account and readiness columns (a run from before balances)."""
+    """The summary, snapshots and census report of a run in another run directory, `to`; returns its
+    scenario and seed directory. balance_columns replaces the census report's; old: without the account
+    and readiness columns (a run from before balances)."""
+    census, to = runs.census_dir(run_dir), to / run_dir.parent.name / run_dir.name
     summary = pd.read_csv(run_dir / "summary.csv")
     account_columns = [*summary_metrics.group("accounts"), *summary_metrics.group("readiness"),
                        *html_report.ACCOUNT_DETAIL, *html_report.FORFEITURE_USE]
-    (to / "census").mkdir(parents=True)
-    report = json.loads((run_dir / "census" / "census_report.json").read_text())
+    to.mkdir(parents=True)
+    runs.census_dir(to).mkdir()
+    report = json.loads((census / "census_report.json").read_text())
     if balance_columns is not None:
         report["balance_columns"] = balance_columns
     if old:
         report.pop("balance_columns", None)
         summary = summary.drop(columns=[c for c in account_columns if c in summary.columns and c != "forfeitures"])
-    (to / "census" / "census_report.json").write_text(json.dumps(report))
+    (runs.census_dir(to) / "census_report.json").write_text(json.dumps(report))
     summary.to_csv(to / "summary.csv", index=False)
     for path in sorted(run_dir.glob("years/*/snapshot.parquet")):
         snapshot = pd.read_parquet(path)
@@ -757,7 +761,7 @@ def test_balances_section_shows_the_summary_values(report_run: Run, run_report: 
     page = run_report.read_text()
     assert page.index("<h2>Charts</h2>") < page.index("<h2>Balances and retirement readiness</h2>") \
         < page.index("<h2>By age, tenure, pay and HCE status</h2>")
-    census = json.loads((report_run.run_dir / "census" / "census_report.json").read_text())
+    census = json.loads((runs.census_dir(report_run.run_dir) / "census_report.json").read_text())
     assert census["balance_columns"]  # the generated census gives balances
     assert f"Opening balances come from the census columns {', '.join(census['balance_columns'])}." in page
     summary = pd.read_csv(report_run.run_dir / "summary.csv").set_index("simulation_year")
@@ -987,7 +991,7 @@ def test_compliance_section_shows_the_years_results(report_run: Run, run_report:
     else:
         assert len(table_rows(page, "compliance-notes")) == len(shown)
     # the generated census gives last year's pay, which the first year's HCE lookback takes
-    census = json.loads((report_run.run_dir / "census" / "census_report.json").read_text())
+    census = json.loads((runs.census_dir(report_run.run_dir) / "census_report.json").read_text())
     assert "prior_year_compensation" in census["column_sources"]
     lookback = html_lib.unescape(re.search(r'<p id="hce-lookback">(.*?)</p>', page).group(1))
     assert lookback.startswith(f"HCE lookback of the first year ({report_run.years[0]}): each employee's "
@@ -999,9 +1003,9 @@ def test_compliance_section_without_the_database_or_prior_pay(report_run: Run, t
     made a corrected test: the notes come from the summary, the lookback sentence says what stood in."""
     run = copy_run(report_run.run_dir, tmp_path / "run")
     assert not (run / "simulation.duckdb").exists()
-    report = json.loads((run / "census" / "census_report.json").read_text())
+    report = json.loads((runs.census_dir(run) / "census_report.json").read_text())
     report["column_sources"].pop("prior_year_compensation")
-    (run / "census" / "census_report.json").write_text(json.dumps(report))
+    (runs.census_dir(run) / "census_report.json").write_text(json.dumps(report))
     summary = pd.read_csv(run / "summary.csv")
     last = summary.index[-1]
     summary.loc[last, ["adp_result", "acp_result"]] = ["corrected", "deemed_pass"]

@@ -315,6 +315,13 @@ def test_eight_runs_in_parallel_equal_each_run_alone(tmp_path):
     overlapping = [(a, b) for i, (a, ta) in enumerate(builds) for b, tb in builds[i + 1:]
                    if a != b and ta["dbt_started_at"] < tb["dbt_finished_at"] and tb["dbt_started_at"] < ta["dbt_finished_at"]]
     assert overlapping, "no two runs' year builds overlapped in time: dbt builds were serialised"
+    # each scenario's foundation was built once, and its four seeds started from copies of it
+    stats = result.stdout + result.stderr
+    assert re.search(r"^build_foundation\s+2$", stats, re.M) and re.search(r"^foundation\s+8$", stats, re.M), stats
+    for scenario in ("baseline", "richer_match"):
+        built = (results_dir(together) / scenario / ".foundation" / "foundation.json").read_text()
+        assert all((results_dir(together) / scenario / f"seed_{seed}" / "foundation.json").read_text() == built
+                   for seed in (1, 2, 3, 4))
     runs = [("baseline", 1), ("richer_match", 4), ("richer_match", 2)]
 
     def run_alone(run):
@@ -339,3 +346,32 @@ def test_eight_runs_in_parallel_equal_each_run_alone(tmp_path):
         a, b = (pd.read_csv(results_dir(run) / scenario / f"seed_{seed}" / "summary.csv")
                 for run in (together, alone))
         pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+
+
+def test_a_foundation_model_that_uses_the_seed_is_refused(tmp_path):
+    """A scenario's seeds share its foundation, so a foundation model must not depend on the seed: the
+    build runs with a seed no run uses and fails naming the model whose SQL holds it."""
+    import datetime
+    import shutil
+
+    import census
+    import foundation
+    import generate_census
+    import sim_io
+    import simconfig
+    from conftest import REPO
+
+    project = tmp_path / "dbt"
+    shutil.copytree(REPO / "dbt", project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "models" / "intermediate" / "foundation" / "int_seeded_draw.sql").write_text(
+        "select {{ sim_random('draw', \"'E1'\", 2025) }} as draw\n")
+    as_of = datetime.date(2024, 12, 31)
+    raw, clean = tmp_path / "raw.parquet", tmp_path / "census.parquet"
+    generate_census.write_census(generate_census.generate_census(200, 3, as_of), raw)
+    census.prepare_census(raw, clean, tmp_path / "rejects.csv", as_of, 0.05)
+    dbt_vars = simconfig.dbt_vars(simconfig.load(REPO / "config" / "simulation_config.yaml").model)
+    with pytest.raises(foundation.FoundationUsesSeedError, match=r"model\.dc_plan_sim\.int_seeded_draw"):
+        foundation.run_foundation(census_path=clean, duckdb_path=tmp_path / "simulation.duckdb",
+                                  baseline_state_path=tmp_path / "baseline.parquet",
+                                  report_path=tmp_path / "foundation.json", project_dir=project,
+                                  target_path=tmp_path / "target", dbt_vars=dbt_vars, log=sim_io.JobLog(None))

@@ -159,10 +159,13 @@ def _check_submissions(run: WorkflowRun) -> tuple[Counter, list[tuple[str, str, 
     remote_rules = Counter(REMOTE_RULE.findall(output))
     local_rules = Counter(LOCAL_RULE.findall(output))
     # the year chain must run on the cluster, never in the Snakemake process
+    # a scenario's foundation is built once for its seeds, each seed's chain starts from a copy
+    assert remote_rules["build_foundation"] == len(SCENARIOS), run.failure("foundation builds not submitted")
     assert remote_rules["foundation"] == len(SCENARIOS) * len(SEEDS), run.failure("foundation jobs not submitted")
     assert remote_rules["simulate_year"] == len(SCENARIOS) * len(SEEDS) * len(YEARS), \
         run.failure("year jobs not submitted")
-    assert not set(local_rules) & {"foundation", "simulate_year"}, run.failure("a dbt job ran locally")
+    assert not set(local_rules) & {"build_foundation", "foundation", "simulate_year"}, \
+        run.failure("a dbt job ran locally")
     slurm_ids = [slurm_id for _, slurm_id, _ in submitted]
     assert len(set(slurm_ids)) == len(slurm_ids), run.failure("a SLURM job id was reported twice")
     not_ok = [i for i, ok in completed_ok(slurm_ids).items() if not ok]

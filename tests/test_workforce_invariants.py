@@ -7,6 +7,8 @@ import duckdb
 import pandas as pd
 import yaml
 
+from runs import census_dir
+
 
 def _growth(run) -> float:
     config = yaml.safe_load((run.workdir / "config" / "simulation_config.yaml").read_text())
@@ -72,7 +74,7 @@ def test_event_ids_unique_and_one_snapshot_row_per_employee_year(three_year_run)
 
 def test_every_snapshot_employee_comes_from_census_or_a_hire(three_year_run):
     census_ids = set(duckdb.sql(
-        f"select employee_id from read_parquet('{three_year_run.run_dir / 'census' / 'census.parquet'}')"
+        f"select employee_id from read_parquet('{census_dir(three_year_run.run_dir) / 'census.parquet'}')"
     ).df().employee_id)
     hired = set(three_year_run.events().query("event_type == 'hire'").employee_id)
     snapshot_ids = set(three_year_run.snapshots().employee_id)

@@ -31,20 +31,21 @@ rule record_run_inputs:
 
 
 # Validation writes the clean rows and the rejects, however many; a job of its own then
-# applies the reject limit, so the rejects file survives when that job stops the run.
+# applies the reject limit, so the rejects file survives when that job stops the run. Once a
+# run: every scenario and seed of it starts from the same census.
 rule prepare_census:
     input:
         census=census_source,
         run=f"{RESULTS}/run_inputs.json",
     output:
-        census=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census.parquet",
-        rejects=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_rejects.csv",
-        report=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_report.json",
+        census=f"{RESULTS}/census/census.parquet",
+        rejects=f"{RESULTS}/census/census_rejects.csv",
+        report=f"{RESULTS}/census/census_report.json",
     params:
         as_of=as_of_date,
         census_columns=json.dumps(PLAN.settings.census_columns or {}, sort_keys=True),
     log:
-        f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/prepare_census.log",
+        f"logs/{PLAN.run_dir.name}/census/prepare_census.log",
     threads: 1
     resources:
         mem_mb=4000,
@@ -55,14 +56,14 @@ rule prepare_census:
 
 rule check_census:
     input:
-        report=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_report.json",
-        rejects=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_rejects.csv",
+        report=f"{RESULTS}/census/census_report.json",
+        rejects=f"{RESULTS}/census/census_rejects.csv",
     output:
-        checked=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_checked.json",
+        checked=f"{RESULTS}/census/census_checked.json",
     params:
         max_reject_share=PLAN.settings.census_max_reject_share,
     log:
-        f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/check_census.log",
+        f"logs/{PLAN.run_dir.name}/census/check_census.log",
     threads: 1
     resources:
         mem_mb=500,

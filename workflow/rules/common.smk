@@ -135,6 +135,13 @@ def scenario_dbt_vars(scenario, seed):
     )
 
 
+def foundation_dbt_vars(wildcards):
+    """The dbt vars of a scenario's foundation, as sorted JSON: its seeds share it, so no seed."""
+    dbt_vars = scenario_dbt_vars(wildcards.scenario, 0)
+    del dbt_vars["random_seed"]
+    return json.dumps(dbt_vars, sort_keys=True)
+
+
 def run_dbt_vars(wildcards):
     """All dbt vars of one run, as sorted JSON."""
     return json.dumps(scenario_dbt_vars(wildcards.scenario, wildcards.seed), sort_keys=True)

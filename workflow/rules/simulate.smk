@@ -21,11 +21,40 @@ rule dbt_project_fingerprint:
 # benchmark would measure that process and every dbt worker (other jobs' too), reading each one's
 # memory map twice a second, which cost a 10-seed ensemble about 6 % of its time. The timings are
 # in foundation.json and each year's summary.json; on SLURM, the accounting (sacct) has each job's.
+#
+# A scenario's foundation is built once and shared by its seeds: no foundation model draws a
+# random number (workflow/scripts/foundation.py checks that dbt ran no SQL with the seed in it).
+rule build_foundation:
+    input:
+        census=f"{RESULTS}/census/census.parquet",
+        checked=f"{RESULTS}/census/census_checked.json",
+        dbt=f"{RESULTS}/dbt_project.json",
+    output:
+        duckdb=f"{RESULTS}/{{scenario}}/.foundation/simulation.duckdb",
+        baseline_state=f"{RESULTS}/{{scenario}}/.foundation/baseline_state.parquet",
+        report=f"{RESULTS}/{{scenario}}/.foundation/foundation.json",
+    params:
+        dbt_vars=foundation_dbt_vars,
+        target_path=f"{RESULTS}/{{scenario}}/.foundation/dbt_target",
+        dbt_threads=PLAN.settings.dbt_threads,
+        duckdb_memory_mb=PLAN.settings.duckdb_memory_mb,
+    log:
+        f"logs/{PLAN.run_dir.name}/{{scenario}}/build_foundation.log",
+    threads: 1
+    resources:
+        dbt_slot=1,
+        mem_mb=4000,
+        runtime=30,
+    run:
+        jobs.build_foundation(input, output, params, log)
+
+
+# A seed's chain starts from a copy of its scenario's foundation.
 rule foundation:
     input:
-        census=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census.parquet",
-        checked=f"{RESULTS}/{{scenario}}/seed_{{seed}}/census/census_checked.json",
-        dbt=f"{RESULTS}/dbt_project.json",
+        duckdb=f"{RESULTS}/{{scenario}}/.foundation/simulation.duckdb",
+        baseline_state=f"{RESULTS}/{{scenario}}/.foundation/baseline_state.parquet",
+        report=f"{RESULTS}/{{scenario}}/.foundation/foundation.json",
     output:
         # the run's working database; readers open simulation.duckdb, published by run_summary
         duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/simulation.duckdb",
@@ -33,18 +62,13 @@ rule foundation:
         report=f"{RESULTS}/{{scenario}}/seed_{{seed}}/foundation.json",
         unmodelled_keys=f"{RESULTS}/{{scenario}}/seed_{{seed}}/unmodelled_config_keys.txt",
     params:
-        dbt_vars=run_dbt_vars,
         unmodelled_keys=unmodelled_keys,
-        target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
-        dbt_threads=PLAN.settings.dbt_threads,
-        duckdb_memory_mb=PLAN.settings.duckdb_memory_mb,
     log:
         f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/foundation.log",
     threads: 1
     resources:
-        dbt_slot=1,
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=1000,
+        runtime=10,
     run:
         jobs.foundation(input, output, params, log)
 

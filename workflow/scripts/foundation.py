@@ -1,7 +1,11 @@
 """Foundation step of a run: load the validated census, build seeds, staging and the
 baseline workforce, and hand the baseline over as the state the first year starts from.
 (The year models are compiled by the first year's build, which names a model that does not
-compile before it writes anything.)"""
+compile before it writes anything.)
+
+A scenario's foundation is built once and every seed's chain starts from a copy of it
+(start_seed): no foundation model draws a random number. The build checks it: dbt builds
+with a seed no run uses, which no statement it runs may contain."""
 from __future__ import annotations
 
 import shutil
@@ -10,6 +14,13 @@ from pathlib import Path
 
 import dbt_runner
 import sim_io
+
+# the seed the foundation is built with: any use of the seed would put it in a statement
+UNUSED_SEED = 918_273_645
+
+
+class FoundationUsesSeedError(RuntimeError):
+    pass
 
 
 def run_foundation(
@@ -27,11 +38,8 @@ def run_foundation(
 ) -> dict:
     started = time.perf_counter()
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    # A foundation rebuild starts afresh: every year reruns after it, so year files of
-    # an earlier configuration (say, other years) must not linger beside the new ones.
-    for stale in (duckdb_path, duckdb_path.with_name(duckdb_path.name + ".wal")):
+    for stale in (duckdb_path, duckdb_path.with_name(duckdb_path.name + ".wal")):  # a rebuild starts afresh
         stale.unlink(missing_ok=True)
-    shutil.rmtree(duckdb_path.parent / "years", ignore_errors=True)
     con = sim_io.connect(duckdb_path, log=log)
     try:
         con.execute("create schema if not exists sim_input")
@@ -43,8 +51,15 @@ def run_foundation(
     common = dict(project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
                   duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, memory_mb=memory_mb, log=log)
     excluded = ["--exclude", "test_type:unit", "tag:integrity"]
+    common["dbt_vars"] = {**dbt_vars, "random_seed": UNUSED_SEED}
+    statements: list[dict] = []
     build = dbt_runner.invoke(["build", "--select", "tag:foundation", *excluded, "--indirect-selection", "cautious"],
-                              **common)
+                              statements=statements, **common)
+    seeded = sorted({s["node"] for s in statements if str(UNUSED_SEED) in s["sql"]})
+    if seeded:
+        raise FoundationUsesSeedError(
+            f"foundation models use the random seed ({', '.join(seeded)}): a scenario's seeds share one "
+            "foundation, so a model that draws random numbers belongs to the year models (tag:year)")
 
     con = sim_io.connect(duckdb_path, log=log)
     try:
@@ -63,3 +78,15 @@ def run_foundation(
     sim_io.write_json(report, report_path)
     log(f"foundation: {baseline_rows} active employees at the start, {report['seconds_total']} s")
     return report
+
+
+def start_seed(*, foundation_db: Path, baseline_state: Path, report: Path,
+               duckdb_path: Path, seed_baseline_state: Path, seed_report: Path, log: sim_io.JobLog) -> None:
+    """A seed's chain starts from a copy of its scenario's foundation: the working database, the
+    baseline state and the report."""
+    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (duckdb_path, duckdb_path.with_name(duckdb_path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    for source, copy in ((foundation_db, duckdb_path), (baseline_state, seed_baseline_state), (report, seed_report)):
+        shutil.copyfile(source, copy)
+    log(f"started from the scenario's foundation {foundation_db}")

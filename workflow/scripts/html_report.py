@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 import summary_metrics
+from runs import census_dir
 
 # Key figures in two tables (workforce, plan) so each fits the page width; one row per year.
 KEY_FIGURE_GROUPS = ("workforce", "plan")
@@ -327,7 +328,7 @@ def breakdowns_html(run_dir: Path) -> str:
 
 
 def opening_balances_note(run_dir: Path, first_year: object) -> str:
-    report = _read_json(Path(run_dir) / "census" / "census_report.json")
+    report = _read_json(census_dir(run_dir) / "census_report.json")
     if report is None:
         return "<p>No census report found: where the opening balances come from is not recorded.</p>"
     # No balance_columns (a census report from before balances) means no balances were read either.
@@ -448,7 +449,7 @@ def corrective_columns(summary: pd.DataFrame) -> list[str]:
 def hce_lookback_note(run_dir: Path, first_year: int) -> str:
     """How the first year's HCE determination looked back at last year's pay: the census column
     prior_year_compensation (census_report.json column_sources), or the census annual pay rate standing in."""
-    report = _read_json(Path(run_dir) / "census" / "census_report.json")
+    report = _read_json(census_dir(run_dir) / "census_report.json")
     later = "later years look back at each employee's pay of the simulated year before"
     if report is None:
         sentence = (f"No census report found: how the first year's ({first_year}) HCE lookback was taken is not "
@@ -545,7 +546,7 @@ def _read_json(path: Path) -> dict | None:
 
 
 def census_notes(run_dir: Path) -> str:
-    report = _read_json(run_dir / "census" / "census_report.json")
+    report = _read_json(census_dir(run_dir) / "census_report.json")
     if report is None:
         return "<p>No census report found.</p>"
     counts = [("Rows read", report.get("rows_read")), ("Rows accepted", report.get("rows_accepted")),
@@ -560,7 +561,7 @@ def census_notes(run_dir: Path) -> str:
     if reasons:
         html += "<h3>Reject reasons</h3>" + html_table(
             ["reason", "rows"], [[k, format_value("count", v)] for k, v in reasons.items()], numeric={1})
-        html += "<p>The rejected rows, with their reasons, are in <code>census/census_rejects.csv</code>.</p>"
+        html += "<p>The rejected rows, with their reasons, are in the run's <code>census/census_rejects.csv</code>.</p>"
     else:
         html += "<p>No census row was rejected.</p>"
     sources = report.get("column_sources") or {}

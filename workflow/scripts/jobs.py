@@ -123,7 +123,7 @@ def check_census(input, output, params, log) -> None:
 
 
 @job
-def foundation(input, output, params, log) -> None:
+def build_foundation(input, output, params, log) -> None:
     import foundation as step
     import job_workers
 
@@ -140,6 +140,15 @@ def foundation(input, output, params, log) -> None:
         memory_mb=int(params.duckdb_memory_mb),
         log=_log(log),
     )
+
+
+@job
+def foundation(input, output, params, log) -> None:
+    import foundation as step
+
+    step.start_seed(foundation_db=Path(input.duckdb), baseline_state=Path(input.baseline_state),
+                    report=Path(input.report), duckdb_path=Path(output.duckdb),
+                    seed_baseline_state=Path(output.baseline_state), seed_report=Path(output.report), log=_log(log))
     Path(output.unmodelled_keys).write_text("".join(f"{key}\n" for key in json.loads(params.unmodelled_keys)))
 
 

@@ -25,6 +25,12 @@ def created(run: Path) -> str:
         return ""
 
 
+def census_dir(seed_dir: Path) -> Path:
+    """The run's validated census, its rejects and report (workflow/rules/census.smk): one for all
+    of the run's <scenario>/seed_<n> directories."""
+    return Path(seed_dir).parent.parent / "census"
+
+
 def seed_dirs(run: Path) -> list[Path]:
     """<scenario>/seed_<n> directories of a run."""
     return sorted(p for p in run.glob("*/seed_*") if p.is_dir() and p.parent.name != "comparison")
