@@ -2,6 +2,7 @@
 the peer's configuration, and plausibility against published participation figures."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 import yaml
 
 import runs
-from conftest import REPO, new_workdir, simulate
+from conftest import REPO, Run, new_workdir, simulate
 
 PEER_CONFIG = REPO / "tests" / "fixtures" / "peer_simulation_config.yaml"
 
@@ -205,32 +206,34 @@ def test_peer_configuration_runs_unchanged(tmp_path):
     assert (matched.match_amount <= 0.03 * matched.plan_compensation + 0.01).all()
 
 
-def _participation_scenario(tmp_path, edit, end=2034, size=2000):
+def _scenario_runs(tmp_path, overlays: dict[str, dict], size: int, end: int) -> dict[str, Run]:
+    """One run of several scenarios, each an overlay on the shipped config (config/scenarios/<name>.yaml):
+    the census and each year's workforce are built once for all of them (plan keys only differ), and a
+    scenario's results equal those of the same design run alone
+    (test_scenarios_and_ensembles.py::test_eight_runs_in_parallel_equal_each_run_alone)."""
     workdir = new_workdir(tmp_path)
-    _edit_config(workdir, edit)
-    return _summary(simulate(workdir, size=size, start=2025, end=end))
+    for name, overlay in overlays.items():
+        (workdir / "config" / "scenarios" / f"{name}.yaml").write_text(yaml.safe_dump(overlay))
+    run = simulate(workdir, size=size, start=2025, end=end, scenario=",".join(overlays))
+    return {name: dataclasses.replace(run, scenario=name) for name in overlays}
 
 
 @pytest.mark.slow
-def test_auto_enrollment_participation_is_plausible(tmp_path):
-    def all_eligible_at_6(config):
-        ae = config["enrollment"]["auto_enrollment"]
-        ae.update({"enabled": True, "scope": "all_eligible_employees", "default_deferral_rate": 0.06,
-                   "hire_date_cutoff": None})
-
-    summary = _participation_scenario(tmp_path, all_eligible_at_6)
+def test_auto_and_voluntary_enrollment_participation_is_plausible(tmp_path):
+    runs = _scenario_runs(tmp_path, {
+        "all_eligible_at_6": {"enrollment": {"auto_enrollment": {
+            "enabled": True, "scope": "all_eligible_employees", "default_deferral_rate": 0.06,
+            "hire_date_cutoff": None}}},
+        "voluntary_only": {"enrollment": {"auto_enrollment": {"enabled": False},
+                                          "voluntary_enrollment": {"enabled": True}}},
+    }, size=2000, end=2034)
+    # auto-enrollment of every eligible employee at 6 %
+    summary = _summary(runs["all_eligible_at_6"])
     steady = summary.iloc[-1]
     assert 0.85 <= steady.participation_rate <= 0.97, summary.participation_rate.tolist()
     assert 0.05 <= steady.average_deferral_rate <= 0.10, summary.average_deferral_rate.tolist()
-
-
-@pytest.mark.slow
-def test_voluntary_only_participation_is_plausible(tmp_path):
-    def voluntary_only(config):
-        config["enrollment"]["auto_enrollment"]["enabled"] = False
-        config["enrollment"]["voluntary_enrollment"]["enabled"] = True
-
-    summary = _participation_scenario(tmp_path, voluntary_only)
+    # voluntary enrollment only
+    summary = _summary(runs["voluntary_only"])
     steady = summary.iloc[-1]
     assert 0.50 <= steady.participation_rate <= 0.75, summary.participation_rate.tolist()
     assert 0.05 <= steady.average_deferral_rate <= 0.10, summary.average_deferral_rate.tolist()
@@ -299,12 +302,9 @@ def test_safe_harbor_match_goes_to_every_plan_eligible_deferrer(tmp_path):
 
 @pytest.mark.slow
 def test_per_pay_period_match_is_lower_by_exactly_the_true_up(tmp_path):
-    runs = {}
-    for true_up in (True, False):
-        def timing(config, true_up=true_up):
-            config["employer_match"]["true_up"] = true_up
-        runs[true_up] = _summary(_plan_run(tmp_path / str(true_up), timing))
-    annual, periodic = runs[True], runs[False]
+    runs = _scenario_runs(tmp_path, {"annual": {"employer_match": {"true_up": True}},
+                                     "per_period": {"employer_match": {"true_up": False}}}, size=1500, end=2026)
+    annual, periodic = _summary(runs["annual"]), _summary(runs["per_period"])
     assert (annual.match_true_up > 0).all() and (periodic.match_true_up == 0).all()
     difference = annual.employer_match - periodic.employer_match
     # exact to the cent (415(c) takes back no match in this census)
@@ -313,12 +313,17 @@ def test_per_pay_period_match_is_lower_by_exactly_the_true_up(tmp_path):
 
 @pytest.mark.slow
 def test_match_response_raises_deferrals_under_a_richer_match(tmp_path):
+    richer = yaml.safe_load((REPO / "config" / "scenarios" / "richer_match.yaml").read_text())
+    overlays = {}
+    for scenario, design in (("baseline", {}), ("richer_match", richer)):
+        for enabled in (True, False):
+            overlays[f"{scenario}_{'on' if enabled else 'off'}"] = {
+                **design, "deferral_match_response": {"enabled": enabled}}
+    runs = _scenario_runs(tmp_path, overlays, size=800, end=2025)
     averages = {}
     for scenario in ("baseline", "richer_match"):
         for enabled in (True, False):
-            def response(config, enabled=enabled):
-                config["deferral_match_response"]["enabled"] = enabled
-            run = _plan_run(tmp_path / f"{scenario}_{enabled}", response, size=800, end=2025, scenario=scenario)
+            run = runs[f"{scenario}_{'on' if enabled else 'off'}"]
             averages[scenario, enabled] = _summary(run).average_deferral_rate.iloc[0]
             events = run.events()
             assert (events.event_type == "deferral_match_response").any() == enabled
