@@ -21,15 +21,15 @@ BIN = Path(sys.executable).parent
 CLUSTER_SCRIPTS = REPO / "tests" / "cluster"
 
 
-# Test files that take a minute or more, longest first (seconds of a whole suite's run, 2026-12-04,
-# with test_plan_model.py after its plan-only runs became one run each: 535, 516, ~340, 248, 241, 170,
-# 157, 156, 146, 138, 133, 126, 112, 108). They run first: pytest-xdist hands a worker the next file
-# when it finishes one, so a long file handed out last runs alone.
+# Test files that take a minute or more, longest first (as measured in whole suites, 2026-12-04; the two
+# longest take 336 s and 251 s, the SLURM one mostly waiting for status checks). They run first: pytest-xdist
+# hands a worker the next file when it finishes one, so a long file handed out last runs alone. The
+# SLURM file goes first, beside test_config_effects.py, whose two processes use the core it leaves idle.
 LONGEST_FILES = [
-    "test_config_effects.py", "test_scenarios_and_ensembles.py", "test_plan_model.py",
-    "test_resume_and_determinism.py", "test_slurm.py", "test_readme_commands.py", "test_reports.py",
+    "test_slurm.py", "test_config_effects.py", "test_scenarios_and_ensembles.py", "test_plan_model.py",
+    "test_resume_and_determinism.py", "test_year_replay.py", "test_readme_commands.py", "test_reports.py",
     "test_compliance.py", "test_balances.py", "test_run_safety.py", "test_fuzz.py", "test_backtest.py",
-    "test_year_replay.py", "test_sweep.py",
+    "test_sweep.py",
 ]
 
 
