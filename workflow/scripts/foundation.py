@@ -23,6 +23,12 @@ class FoundationUsesSeedError(RuntimeError):
     pass
 
 
+def _remove_database(duckdb_path: Path) -> None:
+    """A database and its write-ahead log, so that what replaces them starts afresh."""
+    for stale in (duckdb_path, duckdb_path.with_name(duckdb_path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+
+
 def run_foundation(
     *,
     census_path: Path,
@@ -38,8 +44,7 @@ def run_foundation(
 ) -> dict:
     started = time.perf_counter()
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (duckdb_path, duckdb_path.with_name(duckdb_path.name + ".wal")):  # a rebuild starts afresh
-        stale.unlink(missing_ok=True)
+    _remove_database(duckdb_path)  # a rebuild starts afresh
     con = sim_io.connect(duckdb_path, log=log)
     try:
         con.execute("create schema if not exists sim_input")
@@ -85,8 +90,7 @@ def start_seed(*, foundation_db: Path, baseline_state: Path, report: Path,
     """A seed's chain starts from a copy of its scenario's foundation: the working database, the
     baseline state and the report."""
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (duckdb_path, duckdb_path.with_name(duckdb_path.name + ".wal")):
-        stale.unlink(missing_ok=True)
+    _remove_database(duckdb_path)
     for source, copy in ((foundation_db, duckdb_path), (baseline_state, seed_baseline_state), (report, seed_report)):
         shutil.copyfile(source, copy)
     log(f"started from the scenario's foundation {foundation_db}")
