@@ -165,3 +165,47 @@ def test_a_program_replays_once_dbt_ran_it_for_two_years_and_for_the_seed_or_two
     other = {**program, "statements": [{"node": "model.p.m", "sql": "select 2"}]}
     kept = year_replay.save(other, path, year=2027, seed=42)
     assert kept["program"] == other and not year_replay.replayable(kept, 42)
+
+
+def _side_by_side_program() -> dict:
+    """Nodes a..d and a hook: b reads a; c is independent; the view v reads c; t reads v; d replaces
+    the table b read; the hook comes last."""
+    statements = {
+        "a": 'create or replace table "memory"."main"."a" as (select 1 as x)',
+        "b": 'create or replace table "memory"."main"."b" as (select x from "memory"."main"."a")',
+        "c": 'create or replace table "memory"."main"."c" as (select 2 as x)',
+        "v": 'create or replace view "memory"."main"."v" as select x from "memory"."main"."c"',
+        "t": 'create or replace table "memory"."main"."t" as (select count(*) as n from "memory"."main"."v")',
+        "d": 'create or replace table "memory"."main"."a" as (select 3 as x)',
+        "end": "select 1",
+    }
+    nodes = [{"unique_id": f"model.p.{name}", "name": name, "resource_type": "model"} for name in statements]
+    nodes[-1] = {"unique_id": "operation.p.end", "name": "end", "resource_type": "operation"}
+    return _kept([{"node": node["unique_id"], "sql": sql} for node, sql in zip(nodes, statements.values())], nodes)
+
+
+def test_a_replayed_node_waits_for_the_nodes_that_write_what_it_reads_and_read_what_it_replaces():
+    units = year_replay._units(_side_by_side_program()["program"])
+    names = [unit["node"].rsplit(".", 1)[1] for unit in units]
+    waits = {name: sorted(names[i] for i in earlier) for name, earlier in zip(names, year_replay._waits_for(units))}
+    assert waits == {"a": [], "b": ["a"], "c": [], "v": ["c"], "t": ["c", "v"], "d": ["a", "b"],
+                     "end": ["a", "b", "c", "d", "t", "v"]}
+
+
+def test_nodes_replayed_side_by_side_give_what_they_give_in_order():
+    tables = {}
+    for workers in (1, 2):
+        con = duckdb.connect()
+        run = year_replay.replay(_side_by_side_program(), con, year=2027, seed=42, memory_mb=None, workers=workers)
+        assert run.success and [n["status"] for n in run.nodes] == ["success"] * 7
+        tables[workers] = [con.sql(f"select * from {name}").fetchall() for name in ("a", "b", "c", "t")]
+    assert tables[2] == tables[1] == [[(3,)], [(1,)], [(2,)], [(1,)]]
+
+
+def test_a_node_whose_relation_failed_is_not_replayed():
+    program = _side_by_side_program()
+    program["program"]["statements"][0]["sql"] = 'create or replace table "memory"."main"."a" as (select * from nowhere)'
+    con = duckdb.connect()
+    with pytest.raises(dbt_runner.DbtError, match=r"model a error: .*nowhere"):
+        year_replay.replay(program, con, year=2027, seed=42, memory_mb=None, workers=2)
+    assert con.sql("select count(*) from duckdb_tables() where table_name in ('a', 'b')").fetchall() == [(0,)]

@@ -13,7 +13,9 @@ the same data tests judged as dbt judges them (severity, error_if, warn_if), and
 check of a view compared with what it returned when dbt built. Another seed replays it too once
 dbt has run it for two different seeds. A different program from dbt replaces the kept one and
 its evidence. Another project state, other vars, another selection or dbt threads above 1: a
-different key. A replay stops at the first failing node (dbt would go on with the nodes that do
+different key. Nodes run side by side where neither reads or writes a relation the other writes
+(read through the views the program creates), so every node sees what it saw when dbt ran them
+in order. A replay starts no node after one has failed (dbt would go on with the nodes that do
 not depend on it)."""
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import json
 import os
 import re
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import duckdb
@@ -40,6 +43,13 @@ _UNION_VIEW = re.compile(r'^create or replace view (?P<relation>"\w+"\."\w+"\."\
 _SEED_IN_DRAW = re.compile(r"concat_ws\('\|', '(\d+)', ")
 _SEED_COLUMN = re.compile(r"cast\((\d+) as bigint\) as random_seed")
 _QUERY_COMMENT = re.compile(r"^\s*/\*.*?\*/\s*", re.DOTALL)  # dbt's query comment, the same every year
+# Two nodes at a time: one node's single-threaded stretches (planning, writing a table into the
+# database file) overlap the other's work; a 100,000-employee year replays ~20 % faster than in order.
+REPLAY_WORKERS = 2
+# the relations a statement names, as dbt quotes them: "catalog"."schema"."name" or "schema"."name"
+_RELATION = re.compile(r'(?:"\w+"\.)?"(\w+)"\."([\w{}]+)"')
+_CREATE = re.compile(r'^create\s+(?:or\s+replace\s+)?(?P<kind>table|view)\s+(?:"\w+"\.)?"(?P<schema>\w+)"\.'
+                     r'"(?P<name>[\w{}]+)"(?P<body>.*)$', re.IGNORECASE | re.DOTALL)
 
 
 def key(command: list[str], dbt_vars: dict, project_dir: Path, duckdb_path: Path, threads: int) -> str:
@@ -140,8 +150,77 @@ def _test_outcome(node: dict, row: tuple) -> tuple[str, int, str]:
     return "pass", 0, ""
 
 
+def _relations(sql: str) -> set[tuple[str, str]]:
+    return {(schema.lower(), name.lower()) for schema, name in _RELATION.findall(sql)}
+
+
+def _units(program: dict) -> list[dict]:
+    """The program's nodes in dbt's order, each with its statements, the relations it creates and
+    those it reads (through the views the program creates, which read when they are read)."""
+    operations = {n["unique_id"] for n in program["nodes"] if n["resource_type"] == "operation"}
+    units, view_reads = [], {}
+    for node_id, statements in itertools.groupby(program["statements"], key=lambda s: s["node"]):
+        unit = {"node": node_id, "statements": list(statements), "creates": set(), "reads": set(),
+                "barrier": node_id == "" or node_id in operations}  # dbt's own statements and hooks run alone
+        for statement in unit["statements"]:
+            if "union_view" in statement:
+                view = _relations(statement["relation"]).pop()
+                reads = {("year_partitions", f"{statement['union_view']}_{YEAR}".lower())}
+                unit["creates"].add(view)
+                view_reads[view] = reads
+                unit["reads"] |= reads
+                continue
+            created = _CREATE.match(_QUERY_COMMENT.sub("", statement["sql"], count=1).strip())
+            if created:
+                relation = (created["schema"].lower(), created["name"].lower())
+                unit["creates"].add(relation)
+                if created["kind"].lower() == "view":
+                    view_reads[relation] = _relations(created["body"]) - {relation}
+            unit["reads"] |= _relations(statement["sql"])
+        units.append(unit)
+    for unit in units:
+        pending, unit["reads"] = list(unit["reads"]), set()
+        while pending:
+            relation = pending.pop()
+            if relation not in unit["reads"]:
+                unit["reads"].add(relation)
+                pending.extend(view_reads.get(relation, ()))
+    return units
+
+
+def _waits_for(units: list[dict]) -> list[set[int]]:
+    """For each unit, the earlier units it must wait for: those that write what it reads or
+    writes, read what it writes, or belong to the same node, and every unit before a hook."""
+    waits = []
+    for j, later in enumerate(units):
+        waits.append({i for i, earlier in enumerate(units[:j])
+                      if earlier["barrier"] or later["barrier"] or earlier["node"] == later["node"]
+                      or earlier["creates"] & (later["reads"] | later["creates"])
+                      or earlier["reads"] & later["creates"]})
+    return waits
+
+
+def _run_side_by_side(units: list[dict], run_unit, workers: int) -> None:
+    """run_unit(unit) for every unit once the units it waits for have run, up to `workers` at a time,
+    earliest first. run_unit returns False when its node failed: no unit starts after that."""
+    waits, done, running, failed = _waits_for(units), set(), {}, False
+    waiting = list(range(len(units)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while waiting or running:
+            ready = [] if failed else [i for i in waiting if waits[i] <= done][:workers - len(running)]
+            for index in ready:
+                waiting.remove(index)
+                running[pool.submit(run_unit, units[index])] = index
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                done.add(running.pop(future))
+                failed = not future.result() or failed  # a statement of dbt's own raises here
+
+
 def replay(kept: dict, con: duckdb.DuckDBPyConnection, *, year: int, seed: int,
-           memory_mb: int | None) -> dbt_runner.DbtRun:
+           memory_mb: int | None, workers: int = REPLAY_WORKERS) -> dbt_runner.DbtRun:
     """Run a kept program for this year and seed on the run's database; raise DbtError as dbt would."""
     started = time.perf_counter()
     program = kept["program"]
@@ -151,15 +230,17 @@ def replay(kept: dict, con: duckdb.DuckDBPyConnection, *, year: int, seed: int,
     nodes = {n["unique_id"]: {**{k: n[k] for k in ("unique_id", "name", "resource_type")}, "status": "success",
                               "seconds": 0.0, "failures": None, "message": "OK"} for n in program["nodes"]}
     tests = {n["unique_id"]: n for n in program["nodes"] if n["resource_type"] == "test"}
-    failed = False
-    for node_id, statements in itertools.groupby(program["statements"], key=lambda s: s["node"]):
-        node = nodes.get(node_id)  # None: dbt's own statements (its relation cache, schemas)
+
+    def run_unit(unit: dict) -> bool:
+        node_id, node = unit["node"], nodes.get(unit["node"])  # None: dbt's own statements (its relation cache)
         node_started = time.perf_counter()
+        cursor = con.cursor()
         try:
-            for statement in statements:
-                sql = (_union_view(con, statement["relation"], statement["union_view"]) if "union_view" in statement
+            for statement in unit["statements"]:
+                sql = (_union_view(cursor, statement["relation"], statement["union_view"])
+                       if "union_view" in statement
                        else statement["sql"].replace(YEAR, str(year)).replace(SEED, str(int(seed))))
-                result = con.execute(sql)
+                result = cursor.execute(sql)
                 if node_id in tests and "should_error" in sql:
                     node["status"], node["failures"], node["message"] = _test_outcome(tests[node_id], result.fetchone())
                 elif "expect" in statement:
@@ -173,15 +254,20 @@ def replay(kept: dict, con: duckdb.DuckDBPyConnection, *, year: int, seed: int,
             if node is None:
                 raise
             node.update(status="error", message=str(error))
-        if node is not None:
-            node["seconds"] = round(node["seconds"] + time.perf_counter() - node_started, 3)
-            if node["status"] in ("error", "fail"):
-                failed = True
-                break
+        finally:
+            cursor.close()
+        if node is None:
+            return True
+        node["seconds"] = round(node["seconds"] + time.perf_counter() - node_started, 3)
+        return node["status"] not in ("error", "fail")
+
+    _run_side_by_side(_units(program), run_unit, workers)
     finished = time.perf_counter()
     run = dbt_runner.DbtRun(
         command=f"{program['command']} (replayed: dbt ran it for {_listed(kept['years'])} and "
-                f"seed{'s' if len(kept['seeds']) > 1 else ''} {_listed(kept['seeds'])})", success=not failed,
+                f"seed{'s' if len(kept['seeds']) > 1 else ''} {_listed(kept['seeds'])})",
+        success=all(n["status"] not in ("error", "fail") for n in nodes.values()),
         seconds_total=finished - started, seconds_parse=0.0,
-        seconds_sql=sum(n["seconds"] for n in nodes.values()), nodes=list(nodes.values()))
+        # nodes that ran side by side overlap: the SQL took at most the replay's time
+        seconds_sql=min(sum(n["seconds"] for n in nodes.values()), finished - started), nodes=list(nodes.values()))
     return dbt_runner.raise_if_failed(run)
