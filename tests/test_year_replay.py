@@ -193,13 +193,26 @@ def test_a_replayed_node_waits_for_the_nodes_that_write_what_it_reads_and_read_w
 
 
 def test_nodes_replayed_side_by_side_give_what_they_give_in_order():
-    tables = {}
+    tables, seen = {}, []
     for workers in (1, 2):
         con = duckdb.connect()
-        run = year_replay.replay(_side_by_side_program(), con, year=2027, seed=42, memory_mb=None, workers=workers)
+        # a function run once b is built: it reads b before d replaces the table b was built from
+        after = [("b", lambda cursor: seen.append(cursor.sql("select x from b").fetchall()))]
+        run = year_replay.replay(_side_by_side_program(), con, year=2027, seed=42, memory_mb=None, workers=workers,
+                                 after=after)
         assert run.success and [n["status"] for n in run.nodes] == ["success"] * 7
         tables[workers] = [con.sql(f"select * from {name}").fetchall() for name in ("a", "b", "c", "t")]
     assert tables[2] == tables[1] == [[(3,)], [(1,)], [(2,)], [(1,)]]
+    assert seen == [[(1,)], [(1,)]]
+
+
+def test_a_function_run_after_a_replayed_node_runs_before_the_closing_hook_and_needs_the_node():
+    program = _side_by_side_program()["program"]
+    units = year_replay._with_after(year_replay._units(program), program, [("t", print)])
+    assert [unit["node"] for unit in units][-2:] == ["after t", "operation.p.end"]
+    assert year_replay._waits_for(units)[-2] == {4}  # the unit of t, which wrote what it reads
+    with pytest.raises(KeyError, match="builds no node nowhere"):
+        year_replay._with_after(year_replay._units(program), program, [("nowhere", print)])
 
 
 def test_a_node_whose_relation_failed_is_not_replayed():

@@ -9,6 +9,7 @@ import math
 import shutil
 import time
 from pathlib import Path
+from typing import Callable
 
 import dbt_runner
 import sim_io
@@ -87,12 +88,32 @@ def run_year(
     kept = year_replay.load(program_path) if program_path else None
     replaying = year_replay.replayable(kept, seed)
     statements = [] if program_path and not replaying else None
+    # each file and the node that builds its table: a replay writes the file as soon as that node has
+    # run, beside the year's remaining nodes and tests; after a dbt build they are written at the end
+    where = f"where simulation_year = {int(year)}"
+    exports = {
+        "events": ("fct_yearly_events", f"select * from main.fct_yearly_events {where} "
+                   "order by employee_id, event_sequence", events_path),
+        "snapshot": ("fct_workforce_snapshot", f"select * from main.fct_workforce_snapshot {where} "
+                     "order by employee_id", snapshot_path),
+        "state": ("fct_year_end_state", "select * from main.fct_year_end_state order by employee_id", state_path),
+    }
+    if not shared_workforce_dir:  # this connection shares the database of the build: it sees the year's tables in `scratch`
+        exports.update({name: (table, f"select * from scratch.main.{table}", workforce_dir / name)
+                        for name, (table, _) in workforce.SHARED_TABLES.items()})
+    counts = {}
+
+    def export(name: str) -> tuple[str, Callable]:
+        node, query, path = exports[name]
+        return node, lambda cursor: counts.__setitem__(name, sim_io.copy_to_parquet(cursor, query, path))
+
     build_started_at = time.time()
     # a replay's connection stays open for the export: the year's scratch tables live in it
     con = sim_io.connect(duckdb_path, log=log) if replaying else None
     try:
         if con:
-            build = year_replay.replay(kept, con, year=year, seed=seed, memory_mb=memory_mb)
+            build = year_replay.replay(kept, con, year=year, seed=seed, memory_mb=memory_mb,
+                                       after=[export(name) for name in exports])
         else:
             build = dbt_runner.invoke(
                 command, project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
@@ -105,23 +126,13 @@ def run_year(
                                     program_path, year=year, seed=seed)
             log(f"year {year}: dbt's statements kept in {program_path} (dbt ran them for years {kept['years']}, "
                 f"seeds {kept['seeds']})")
-        where = f"where simulation_year = {int(year)}"
-        exports = {
-            "events": (f"select * from main.fct_yearly_events {where} order by employee_id, event_sequence",
-                       events_path),
-            "snapshot": (f"select * from main.fct_workforce_snapshot {where} order by employee_id", snapshot_path),
-            "state": ("select * from main.fct_year_end_state order by employee_id", state_path),
-        }
-        workforce_dir.mkdir(parents=True, exist_ok=True)
-        for name, (table, _) in workforce.SHARED_TABLES.items():
-            if shared_workforce_dir:
-                shutil.copyfile(shared_workforce_dir / name, workforce_dir / name)
-            else:  # this connection shares the database dbt built in: it sees the year's tables in `scratch`
-                exports[name] = (f"select * from scratch.main.{table}", workforce_dir / name)
-        counts = sim_io.copy_all_to_parquet(con, exports)
+        if not replaying:
+            counts = sim_io.copy_all_to_parquet(con, {name: (query, path) for name, (_, query, path) in exports.items()})
         counts = {name: counts[name] for name in ("events", "snapshot", "state")}
         if shared_workforce_dir:
-            for _, source in workforce.SHARED_TABLES.values():
+            workforce_dir.mkdir(parents=True, exist_ok=True)
+            for name, (_, source) in workforce.SHARED_TABLES.items():
+                shutil.copyfile(shared_workforce_dir / name, workforce_dir / name)
                 con.execute(f"drop view sim_input.{source}")
         row = con.execute(f"select * from main.fct_year_summary {where}").fetchdf()
         table_rows = dict(con.execute("select model, row_count from sim_input.table_rows order by model").fetchall())
@@ -140,7 +151,7 @@ def run_year(
         "seconds_dbt": round(build.seconds_total, 3),
         "seconds_dbt_parse": round(build.seconds_parse, 3),
         "seconds_dbt_sql": round(build.seconds_sql, 3),
-        "seconds_export": round(finished - built, 3),
+        "seconds_export": round(finished - built, 3),  # a replay writes most files beside its nodes
         # wall-clock bounds of the dbt build (seconds since the epoch): builds of different
         # runs overlap when they run side by side
         "dbt_started_at": round(build_started_at, 3),

@@ -28,6 +28,7 @@ import re
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
@@ -219,9 +220,29 @@ def _run_side_by_side(units: list[dict], run_unit, workers: int) -> None:
                 failed = not future.result() or failed  # a statement of dbt's own raises here
 
 
+def _with_after(units: list[dict], program: dict, after: list[tuple[str, Callable]]) -> list[dict]:
+    """The units, and for each (node name, function) a unit that runs the function once the node has
+    written its relations, before dbt's closing hooks."""
+    names = {n["unique_id"]: n["name"] for n in program["nodes"]}
+    end = len(units)
+    while end and units[end - 1]["barrier"]:
+        end -= 1
+    extra = []
+    for name, function in after:
+        written = set().union(*(u["creates"] for u in units[:end] if names.get(u["node"]) == name))
+        if not written:
+            raise KeyError(f"the replayed program builds no node {name}")
+        extra.append({"node": f"after {name}", "statements": [], "creates": set(), "reads": written,
+                      "barrier": False, "run": function})
+    return units[:end] + extra + units[end:]
+
+
 def replay(kept: dict, con: duckdb.DuckDBPyConnection, *, year: int, seed: int,
-           memory_mb: int | None, workers: int = REPLAY_WORKERS) -> dbt_runner.DbtRun:
-    """Run a kept program for this year and seed on the run's database; raise DbtError as dbt would."""
+           memory_mb: int | None, workers: int = REPLAY_WORKERS,
+           after: list[tuple[str, Callable]] = ()) -> dbt_runner.DbtRun:
+    """Run a kept program for this year and seed on the run's database; raise DbtError as dbt would.
+    after: (node name, function) pairs; each function is called with a cursor of con once that node
+    has run, beside the rest of the program (to export what the node wrote while the tests run)."""
     started = time.perf_counter()
     program = kept["program"]
     con.execute("attach if not exists ':memory:' as scratch")  # profiles.yml: the year's intermediate tables
@@ -236,6 +257,8 @@ def replay(kept: dict, con: duckdb.DuckDBPyConnection, *, year: int, seed: int,
         node_started = time.perf_counter()
         cursor = con.cursor()
         try:
+            if "run" in unit:
+                unit["run"](cursor)
             for statement in unit["statements"]:
                 sql = (_union_view(cursor, statement["relation"], statement["union_view"])
                        if "union_view" in statement
@@ -261,7 +284,7 @@ def replay(kept: dict, con: duckdb.DuckDBPyConnection, *, year: int, seed: int,
         node["seconds"] = round(node["seconds"] + time.perf_counter() - node_started, 3)
         return node["status"] not in ("error", "fail")
 
-    _run_side_by_side(_units(program), run_unit, workers)
+    _run_side_by_side(_with_after(_units(program), program, list(after)), run_unit, workers)
     finished = time.perf_counter()
     run = dbt_runner.DbtRun(
         command=f"{program['command']} (replayed: dbt ran it for {_listed(kept['years'])} and "
