@@ -98,7 +98,8 @@ def run_year(
                      "order by employee_id", snapshot_path),
         "state": ("fct_year_end_state", "select * from main.fct_year_end_state order by employee_id", state_path),
     }
-    if not shared_workforce_dir:  # this connection shares the database of the build: it sees the year's tables in `scratch`
+    # the year's workforce tables, in `scratch`: the connection shares the database of the build
+    if not shared_workforce_dir:
         exports.update({name: (table, f"select * from scratch.main.{table}", workforce_dir / name)
                         for name, (table, _) in workforce.SHARED_TABLES.items()})
     counts = {}

@@ -45,7 +45,7 @@ _SEED_IN_DRAW = re.compile(r"concat_ws\('\|', '(\d+)', ")
 _SEED_COLUMN = re.compile(r"cast\((\d+) as bigint\) as random_seed")
 _QUERY_COMMENT = re.compile(r"^\s*/\*.*?\*/\s*", re.DOTALL)  # dbt's query comment, the same every year
 # Two nodes at a time: one node's single-threaded stretches (planning, writing a table into the
-# database file) overlap the other's work; a 100,000-employee year replays ~20 % faster than in order.
+# database file) overlap the other's work; a replayed year takes ~15 % less time than in order.
 REPLAY_WORKERS = 2
 # the relations a statement names, as dbt quotes them: "catalog"."schema"."name" or "schema"."name"
 _RELATION = re.compile(r'(?:"\w+"\.)?"(\w+)"\."([\w{}]+)"')
@@ -157,7 +157,7 @@ def _relations(sql: str) -> set[tuple[str, str]]:
 
 def _units(program: dict) -> list[dict]:
     """The program's nodes in dbt's order, each with its statements, the relations it creates and
-    those it reads (through the views the program creates, which read when they are read)."""
+    those it reads, directly or through a view the program creates."""
     operations = {n["unique_id"] for n in program["nodes"] if n["resource_type"] == "operation"}
     units, view_reads = [], {}
     for node_id, statements in itertools.groupby(program["statements"], key=lambda s: s["node"]):
