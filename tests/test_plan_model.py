@@ -276,12 +276,6 @@ def test_roth_catch_up_is_required_from_2026_above_the_threshold(three_year_run)
     assert ((snapshots.pre_tax_deferrals + snapshots.roth_deferrals - snapshots.employee_deferrals).abs() < 0.011).all()
 
 
-def _plan_run(tmp_path, edit, size=1500, end=2026, scenario="baseline"):
-    workdir = new_workdir(tmp_path)
-    _edit_config(workdir, edit)
-    return simulate(workdir, size=size, start=2025, end=end, scenario=scenario)
-
-
 @pytest.mark.slow
 def test_safe_harbor_match_goes_to_every_plan_eligible_deferrer(tmp_path):
     def safe_harbor(config):
@@ -289,7 +283,9 @@ def test_safe_harbor_match_goes_to_every_plan_eligible_deferrer(tmp_path):
         config["employer_match"]["eligibility"]["minimum_hours_annual"] = 1000
         config["employer_match"]["eligibility"]["require_active_at_year_end"] = True
 
-    snapshots = _plan_run(tmp_path, safe_harbor).snapshots()
+    workdir = new_workdir(tmp_path)
+    _edit_config(workdir, safe_harbor)
+    snapshots = simulate(workdir, size=1500, start=2025, end=2026).snapshots()
     deferrers = snapshots[snapshots.is_plan_eligible & (snapshots.employee_deferrals > 0)]
     leavers_and_short = deferrers[(deferrers.employment_status == "terminated") | (deferrers.annual_hours < 1000)]
     assert len(leavers_and_short) > 50  # the conditions of an ordinary match would exclude these
