@@ -7,6 +7,7 @@ import itertools
 import json
 
 import duckdb
+import pandas as pd
 import pytest
 
 import dbt_runner
@@ -14,30 +15,39 @@ import run_summary
 import year_replay
 from simconfig import workforce
 
-from conftest import new_workdir, results_dir, simulate
+from conftest import REPO, new_workdir, results_dir, simulate
 
 YEARS = (2025, 2028)
+
+
+# richer_match with other constants: 50 % instead of 100 % on the first 6 % of pay
+HALF_MATCH = (REPO / "config" / "scenarios" / "richer_match.yaml").read_text().replace(
+    "match_rate: 1.00", "match_rate: 0.50")
 
 
 @pytest.mark.slow
 def test_replayed_years_and_seeds_give_what_dbt_gives_for_a_scenario_and_one_that_shares_its_workforce(tmp_path):
     # dbt builds each scenario's 2025 and 2026 for seed 42, which then replays 2027 and 2028; seed 7,
-    # added next, builds 2025 with dbt (the program had been run for seed 42 only) and replays the rest
-    replayed = new_workdir(tmp_path / "replayed")
-    for seeds in ("[42]", "[42,7]"):
-        simulate(replayed, start=YEARS[0], end=YEARS[1], scenario="baseline,richer_match", extra={"seeds": seeds})
-    built = new_workdir(tmp_path / "built")
-    simulate(built, start=YEARS[0], end=YEARS[1], scenario="baseline,richer_match",
+    # added next, builds 2025 with dbt (the program had been run for seed 42 only) and replays the rest.
+    # half_match, added last, differs from richer_match only in constants: dbt builds its 2025 only
+    replayed, built = new_workdir(tmp_path / "replayed"), new_workdir(tmp_path / "built")
+    for workdir in (replayed, built):
+        (workdir / "config" / "scenarios" / "half_match.yaml").write_text(HALF_MATCH)
+    for scenarios, seeds in (("baseline,richer_match", "[42]"), ("baseline,richer_match", "[42,7]"),
+                             ("baseline,richer_match,half_match", "[42]")):
+        simulate(replayed, start=YEARS[0], end=YEARS[1], scenario=scenarios, extra={"seeds": seeds})
+    simulate(built, start=YEARS[0], end=YEARS[1], scenario="baseline,richer_match,half_match",
              extra={"seeds": "[42,7]", "dbt_replay": False})
     runs = {True: results_dir(replayed), False: results_dir(built)}
     compared = 0
-    for scenario, seed in itertools.product(("baseline", "richer_match"), (42, 7)):
+    for scenario, seed in [*itertools.product(("baseline", "richer_match"), (42, 7)), ("half_match", 42)]:
         seed_dirs = {replay: run / scenario / f"seed_{seed}" for replay, run in runs.items()}
         for year in range(YEARS[0], YEARS[1] + 1):
             years = {replay: seed_dir / "years" / str(year) for replay, seed_dir in seed_dirs.items()}
             summaries = {replay: json.loads((path / "summary.json").read_text()) for replay, path in years.items()}
-            by_dbt = year < 2027 if seed == 42 else year == 2025
-            expected = ("" if by_dbt else " (replayed: dbt ran it for 2025, 2026 and "
+            by_dbt = year < 2027 if seed == 42 and scenario != "half_match" else year == 2025
+            expected = ("" if by_dbt else " (replayed: dbt ran it for 2025 and seed 42; with other constants for "
+                        "2025, 2026)" if scenario == "half_match" else " (replayed: dbt ran it for 2025, 2026 and "
                         + ("seed 42)" if seed == 42 else "seeds 7, 42)"))
             assert summaries[True]["dbt_build"] == summaries[False]["dbt_build"] + expected, (scenario, seed, year)
             assert "replayed" not in summaries[False]["dbt_build"]
@@ -66,7 +76,11 @@ def test_replayed_years_and_seeds_give_what_dbt_gives_for_a_scenario_and_one_tha
         finally:
             for con in databases.values():
                 con.close()
-    assert compared == 4 * 4 * 6
+    assert compared == 5 * 4 * 6
+    # the designs differ: half_match's replays took its own constants in
+    match = {scenario: pd.read_parquet(runs[True] / scenario / "seed_42" / "years" / "2028" / "snapshot.parquet")
+             ["match_amount"].sum() for scenario in ("richer_match", "half_match")}
+    assert 0 < match["half_match"] < match["richer_match"]
     # the seeds differ: a replay took the seed in, not the recorded seed's draws
     events = {seed: (runs[True] / "baseline" / f"seed_{seed}" / "years" / "2028" / "events.parquet").read_bytes()
               for seed in (42, 7)}
@@ -165,6 +179,48 @@ def test_a_program_replays_once_dbt_ran_it_for_two_years_and_for_the_seed_or_two
     other = {**program, "statements": [{"node": "model.p.m", "sql": "select 2"}]}
     kept = year_replay.save(other, path, year=2027, seed=42)
     assert kept["program"] == other and not year_replay.replayable(kept, 42)
+
+
+def test_constants_are_what_two_designs_programs_may_differ_in():
+    def program(sql: str) -> dict:
+        return _kept([{"node": "model.p.m", "sql": sql}], [MODEL])["program"]
+
+    base = year_replay.shape(program("""select 'c001' as scenario_id, x + -0.11, least(0.1, y) * 1e-9, true -- a year's rate
+        from "year_partitions"."m_2025" """))
+    other_constants = program("""select 'c002' as scenario_id, x + 0.0, least(0.15, y) * 2e-9, False -- a year's rate
+        from "year_partitions"."m_2025" """)
+    assert year_replay.shape(other_constants) == base
+    for changed in ("""select 'c001' as scenario_id, x + -0.11 + 0.5 * z, least(0.1, y) * 1e-9, true -- a year's rate
+        from "year_partitions"."m_2025" """,  # another term
+                    """select 'c001' as scenario_id, x + -0.11, least(0.1, y) * 1e-9, true -- a year's rate
+        from "year_partitions"."m_2026" """,  # another relation
+                    """select 'c001' as scenario_id, x + -0.11, least(0.1, y) * 1e-9, true -- the year's rate
+        from "year_partitions"."m_2025" """):  # another comment
+        assert year_replay.shape(program(changed)) != base, changed
+
+
+def test_a_design_replays_from_its_second_year_once_dbt_ran_another_with_other_constants_for_two_years(tmp_path):
+    def program(rate: str, extra: str = "") -> dict:
+        return _kept([{"node": "model.p.m", "sql": f"select {rate} * pay{extra} as match"}], [MODEL])["program"]
+
+    path = tmp_path / "design.json"
+    kept = year_replay.save(program("0.5"), path, year=2025, seed=42, family="f")
+    assert year_replay.evidence(kept, 42, path) is None  # nothing else ran yet
+    other = year_replay.save(program("1.0"), tmp_path / "other.json", year=2025, seed=42, family="f")
+    assert year_replay.evidence(kept, 42, path) is None  # the other design ran for one year only
+    other = year_replay.save(other["program"], tmp_path / "other.json", year=2026, seed=42, family="f")
+    assert year_replay.evidence(kept, 42, path) == "dbt ran it for 2025 and seed 42; with other constants for 2025, 2026"
+    assert year_replay.evidence(kept, 7, path) is None  # dbt never ran this design for seed 7
+    # not another family (command, project, versions) nor other statements
+    year_replay.save(other["program"], tmp_path / "other.json", year=2025, seed=42, family="g")
+    year_replay.save(other["program"], tmp_path / "other.json", year=2026, seed=42, family="g")
+    assert year_replay.evidence(kept, 42, path) is None
+    year_replay.save(program("1.0", " + 0.5 * bonus"), tmp_path / "other.json", year=2025, seed=42, family="f")
+    year_replay.save(program("1.0", " + 0.5 * bonus"), tmp_path / "other.json", year=2026, seed=42, family="f")
+    assert year_replay.evidence(kept, 42, path) is None
+    # its own two years are evidence as before
+    kept = year_replay.save(kept["program"], path, year=2026, seed=42, family="f")
+    assert year_replay.evidence(kept, 42, path) == "dbt ran it for 2025, 2026 and seed 42"
 
 
 def _side_by_side_program() -> dict:

@@ -86,7 +86,8 @@ def run_year(
         program_path = (programs_dir or duckdb_path.parent) / (
             year_replay.key(command, dbt_vars, project_dir, duckdb_path, threads)[:32] + ".json")
     kept = year_replay.load(program_path) if program_path else None
-    replaying = year_replay.replayable(kept, seed)
+    why = year_replay.evidence(kept, seed, program_path) if program_path else None
+    replaying = why is not None
     statements = [] if program_path and not replaying else None
     # each file and the node that builds its table: a replay writes the file as soon as that node has
     # run, beside the year's remaining nodes and tests; after a dbt build they are written at the end
@@ -114,7 +115,7 @@ def run_year(
     try:
         if con:
             build = year_replay.replay(kept, con, year=year, seed=seed, memory_mb=memory_mb,
-                                       after=[export(name) for name in exports])
+                                       after=[export(name) for name in exports], why=why)
         else:
             build = dbt_runner.invoke(
                 command, project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
@@ -124,7 +125,8 @@ def run_year(
         built, build_finished_at = time.perf_counter(), time.time()
         if statements is not None:
             kept = year_replay.save(year_replay.record(statements, build, con, year=year, seed=seed),
-                                    program_path, year=year, seed=seed)
+                                    program_path, year=year, seed=seed,
+                                    family=year_replay.family(command, project_dir, duckdb_path, threads))
             log(f"year {year}: dbt's statements kept in {program_path} (dbt ran them for years {kept['years']}, "
                 f"seeds {kept['seeds']})")
         if not replaying:

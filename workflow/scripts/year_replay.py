@@ -11,12 +11,13 @@ its seeds. Once dbt has run the same program for two different years, later year
 directly, node by node as dbt ran them (each statement committed on its own): the same models,
 the same data tests judged as dbt judges them (severity, error_if, warn_if), and the contract
 check of a view compared with what it returned when dbt built. Another seed replays it too once
-dbt has run it for two different seeds. A different program from dbt replaces the kept one and
-its evidence. Another project state, other vars, another selection or dbt threads above 1: a
-different key. Nodes run side by side where neither reads or writes a relation the other writes
-(read through the views the program creates), so every node sees what it saw when dbt ran them
-in order. A replay starts no node after one has failed (dbt would go on with the nodes that do
-not depend on it)."""
+dbt has run it for two different seeds. Another design of the run (other plan values: other
+constants in the same statements) replays from its second year once dbt has run one such design
+for two years. A different program from dbt replaces the kept one and its evidence. Another
+project state, other vars, another selection or dbt threads above 1: a different key. Nodes run
+side by side where neither reads or writes a relation the other writes (read through the views
+the program creates), so every node sees what it saw when dbt ran them in order. A replay starts
+no node after one has failed (dbt would go on with the nodes that do not depend on it)."""
 from __future__ import annotations
 
 import hashlib
@@ -53,14 +54,19 @@ _CREATE = re.compile(r'^create\s+(?:or\s+replace\s+)?(?P<kind>table|view)\s+(?:"
                      r'"(?P<name>[\w{}]+)"(?P<body>.*)$', re.IGNORECASE | re.DOTALL)
 
 
-def key(command: list[str], dbt_vars: dict, project_dir: Path, duckdb_path: Path, threads: int) -> str:
-    """What a program depends on: the project's files and dbt's version, the adapter's and DuckDB's
-    versions, the vars but the seed, the command."""
+def family(command: list[str], project_dir: Path, duckdb_path: Path, threads: int) -> str:
+    """What a program depends on but the vars: the command, the project's files, dbt's, the adapter's
+    and DuckDB's versions, dbt's threads."""
     project = dbt_runner.parse_cache_dir(project_dir, duckdb_path.name).name
     versions = [importlib.metadata.version("dbt-duckdb"), duckdb.__version__]
+    return hashlib.sha256(json.dumps([command, project, versions, threads]).encode()).hexdigest()
+
+
+def key(command: list[str], dbt_vars: dict, project_dir: Path, duckdb_path: Path, threads: int) -> str:
+    """What a program depends on: its family and the vars but the seed."""
     other_vars = {name: value for name, value in dbt_vars.items() if name != "random_seed"}
-    return hashlib.sha256(json.dumps([command, other_vars, project, versions, threads], sort_keys=True)
-                          .encode()).hexdigest()
+    return hashlib.sha256(json.dumps([family(command, project_dir, duckdb_path, threads), other_vars],
+                                     sort_keys=True).encode()).hexdigest()
 
 
 def _statement(node: str, sql: str, year: int, seed: int) -> dict | None:
@@ -110,19 +116,55 @@ def _listed(numbers: list[int]) -> str:
     return ", ".join(map(str, numbers))
 
 
+def _ran(kept: dict) -> str:
+    seeds = kept["seeds"]
+    return f"dbt ran it for {_listed(kept['years'])} and seed{'s' if len(seeds) > 1 else ''} {_listed(seeds)}"
+
+
 def replayable(kept: dict | None, seed: int) -> bool:
     """dbt ran the program for two different years, and for this seed or for two different seeds."""
     return bool(kept) and len(kept["years"]) > 1 and (seed in kept["seeds"] or len(kept["seeds"]) > 1)
 
 
-def save(program: dict, path: Path, *, year: int, seed: int) -> dict:
+def evidence(kept: dict | None, seed: int, path: Path) -> str | None:
+    """Why the program kept at path may be replayed for this seed, or None: dbt must build the year.
+    Replayable, or dbt ran it for this seed and ran a program of the same family (another design of
+    the run: the same command, project and versions) for two different years whose statements are
+    the same but for their constants. A year's program differs from another year's only through
+    what dbt finds in the database, the same for every design of the run; constants come from vars."""
+    if replayable(kept, seed):
+        return _ran(kept)
+    if not kept or seed not in kept["seeds"] or not kept.get("family"):
+        return None
+    for other_path in sorted(path.parent.glob("*.json")):
+        other = load(other_path) if other_path != path else None
+        if other and len(other["years"]) > 1 and (other.get("family"), other.get("shape")) == (
+                kept.get("family"), kept.get("shape")):
+            return f"{_ran(kept)}; with other constants for {_listed(other['years'])}"
+    return None
+
+
+# the constants of a statement: strings, numbers with their signs, booleans (quoted names and comments are kept)
+_CONSTANT = re.compile(r"""(?P<kept>"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/)|'(?:[^']|'')*'"""
+                       r"|(?<![\w.])(?:[-+]\s*)*\d+(?:\.\d*)?(?:e[-+]?\d+)?(?![\w.])|\b(?:true|false)\b",
+                       re.IGNORECASE | re.DOTALL)
+
+
+def shape(program: dict) -> str:
+    """A digest of the program with every constant of its statements blanked."""
+    statements = [{**s, "sql": _CONSTANT.sub(lambda m: m["kept"] or "?", s["sql"])} if "sql" in s else s
+                  for s in program["statements"]]
+    return hashlib.sha256(json.dumps({**program, "statements": statements}, sort_keys=True).encode()).hexdigest()
+
+
+def save(program: dict, path: Path, *, year: int, seed: int, family: str = "") -> dict:
     """Keep the program of a year dbt built with the years and seeds it was built for: added to the
     kept program's when they are the same, else in its place."""
     kept = load(path)
-    if kept and kept["program"] == program:
+    if kept and (kept["program"], kept.get("family", "")) == (program, family):
         kept = {**kept, "years": sorted({*kept["years"], year}), "seeds": sorted({*kept["seeds"], seed})}
     else:
-        kept = {"program": program, "years": [year], "seeds": [seed]}
+        kept = {"program": program, "years": [year], "seeds": [seed], "family": family, "shape": shape(program)}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # the run's chains save side by side
     tmp.write_text(json.dumps(kept))
@@ -239,10 +281,11 @@ def _with_after(units: list[dict], program: dict, after: list[tuple[str, Callabl
 
 def replay(kept: dict, con: duckdb.DuckDBPyConnection, *, year: int, seed: int,
            memory_mb: int | None, workers: int = REPLAY_WORKERS,
-           after: list[tuple[str, Callable]] = ()) -> dbt_runner.DbtRun:
+           after: list[tuple[str, Callable]] = (), why: str | None = None) -> dbt_runner.DbtRun:
     """Run a kept program for this year and seed on the run's database; raise DbtError as dbt would.
     after: (node name, function) pairs; each function is called with a cursor of con once that node
-    has run, beside the rest of the program (to export what the node wrote while the tests run)."""
+    has run, beside the rest of the program (to export what the node wrote while the tests run).
+    why: the evidence that lets it replay (evidence()), reported in the run's command."""
     started = time.perf_counter()
     program = kept["program"]
     con.execute("attach if not exists ':memory:' as scratch")  # profiles.yml: the year's intermediate tables
@@ -287,8 +330,7 @@ def replay(kept: dict, con: duckdb.DuckDBPyConnection, *, year: int, seed: int,
     _run_side_by_side(_with_after(_units(program), program, list(after)), run_unit, workers)
     finished = time.perf_counter()
     run = dbt_runner.DbtRun(
-        command=f"{program['command']} (replayed: dbt ran it for {_listed(kept['years'])} and "
-                f"seed{'s' if len(kept['seeds']) > 1 else ''} {_listed(kept['seeds'])})",
+        command=f"{program['command']} (replayed: {why or _ran(kept)})",
         success=all(n["status"] not in ("error", "fail") for n in nodes.values()),
         seconds_total=finished - started, seconds_parse=0.0,
         # nodes that ran side by side overlap: the SQL took at most the replay's time
