@@ -120,6 +120,38 @@ def simulate(workdir: Path, *, size: int = 2000, start: int = 2025, end: int = 2
     return Run(workdir, scenario, seed, list(range(start, end + 1)), result)
 
 
+def build_in_process(tmp_path: Path, years: tuple[int, ...] = (2025,), size: int = 300) -> None:
+    """A generated census's foundation and years built by dbt in this process (as a job worker builds them)."""
+    import datetime
+
+    import census
+    import dbt_runner
+    import foundation
+    import generate_census
+    import simconfig
+    import simulate_year
+
+    raw, clean = tmp_path / "raw.parquet", tmp_path / "census.parquet"
+    generate_census.write_census(generate_census.generate_census(size, 7, datetime.date(2024, 12, 31)), raw)
+    census.prepare_census(raw, clean, tmp_path / "rejects.csv", datetime.date(2024, 12, 31), 0.05)
+    dbt_vars = simconfig.dbt_vars(simconfig.load(REPO / "config" / "simulation_config.yaml").model)
+    db, log, state = tmp_path / "simulation.duckdb", sim_io.JobLog(None), tmp_path / "baseline.parquet"
+    try:
+        foundation.run_foundation(census_path=clean, duckdb_path=db, baseline_state_path=state,
+                                  report_path=tmp_path / "foundation.json", project_dir=REPO / "dbt",
+                                  target_path=tmp_path / "target", dbt_vars=dbt_vars, log=log)
+        for year in years:
+            out = tmp_path / str(year)
+            simulate_year.run_year(year=year, prev_state_path=state, duckdb_path=db,
+                                   events_path=out / "events.parquet", snapshot_path=out / "snapshot.parquet",
+                                   state_path=out / "state.parquet", summary_path=out / "summary.json",
+                                   project_dir=REPO / "dbt", target_path=tmp_path / "target", dbt_vars=dbt_vars,
+                                   log=log, replay=False)
+            state = out / "state.parquet"
+    finally:
+        dbt_runner.release_database()
+
+
 @pytest.fixture(scope="session")
 def three_year_run(tmp_path_factory) -> Run:
     """2,000 generated employees, 2025-2027, seed 42: shared by the invariant tests."""

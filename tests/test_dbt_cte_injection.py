@@ -3,14 +3,13 @@ the SQL dbt's own function writes: on edge cases, and on every call of a real fo
 build of the project, where every model must take the fast path (else the speed is lost unnoticed)."""
 from __future__ import annotations
 
-import datetime
 from types import SimpleNamespace
 
 import dbt.compilation
 import pytest
 
 import dbt_cte_injection
-from conftest import REPO
+from conftest import build_in_process
 
 CTES = [SimpleNamespace(sql=" __dbt__cte__a as (\nselect 1 as x\n)"),
         SimpleNamespace(sql=" __dbt__cte__b as (\nselect x from __dbt__cte__a\n)")]
@@ -61,14 +60,6 @@ def test_same_sql_as_dbt(sql, calls_to_dbt):
 
 @pytest.mark.slow
 def test_every_call_of_a_real_build_is_fast_and_identical(tmp_path, calls_to_dbt, monkeypatch):
-    import census
-    import dbt_runner
-    import foundation
-    import generate_census
-    import sim_io
-    import simconfig
-    import simulate_year
-
     original, handed_over = calls_to_dbt
     checked = []
 
@@ -78,21 +69,7 @@ def test_every_call_of_a_real_build_is_fast_and_identical(tmp_path, calls_to_dbt
         return expected
 
     monkeypatch.setattr(dbt.compilation, "inject_ctes_into_sql", both)
-    raw, clean = tmp_path / "raw.parquet", tmp_path / "census.parquet"
-    generate_census.write_census(generate_census.generate_census(300, 7, datetime.date(2024, 12, 31)), raw)
-    census.prepare_census(raw, clean, tmp_path / "rejects.csv", datetime.date(2024, 12, 31), 0.05)
-    dbt_vars = simconfig.dbt_vars(simconfig.load(REPO / "config" / "simulation_config.yaml").model)
-    db, log, out = tmp_path / "simulation.duckdb", sim_io.JobLog(None), tmp_path / "2025"
-    try:
-        foundation.run_foundation(census_path=clean, duckdb_path=db, baseline_state_path=tmp_path / "baseline.parquet",
-                                  report_path=tmp_path / "foundation.json", project_dir=REPO / "dbt",
-                                  target_path=tmp_path / "target", dbt_vars=dbt_vars, log=log)
-        simulate_year.run_year(year=2025, prev_state_path=tmp_path / "baseline.parquet", duckdb_path=db,
-                               events_path=out / "events.parquet", snapshot_path=out / "snapshot.parquet",
-                               state_path=out / "state.parquet", summary_path=out / "summary.json",
-                               project_dir=REPO / "dbt", target_path=tmp_path / "target", dbt_vars=dbt_vars, log=log)
-    finally:
-        dbt_runner.release_database()
+    build_in_process(tmp_path)
     # the year reads its rules as ephemeral CTEs: its tables and tests put many of them in place
     assert len(checked) >= 10, len(checked)
     assert [sql for sql, fast, expected in checked if fast != expected] == []

@@ -62,8 +62,9 @@ class DbtRun:
 
 def import_dbt():
     """Import dbt (~1 s, paid only by jobs that run it) without the root-logger handler
-    one of its dependencies installs, which would print Snakemake's own log twice, and with
-    the faster placing of ephemeral models' CTEs (dbt_cte_injection.py)."""
+    one of its dependencies installs, which would print Snakemake's own log twice, with
+    the faster placing of ephemeral models' CTEs (dbt_cte_injection.py) and compiled
+    templates kept for the process (dbt_template_cache.py)."""
     import logging
 
     root = logging.getLogger()
@@ -74,8 +75,10 @@ def import_dbt():
         if handler not in before:
             root.removeHandler(handler)
     import dbt_cte_injection
+    import dbt_template_cache
 
     dbt_cte_injection.install()
+    dbt_template_cache.install()
     return dbtRunner
 
 
