@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import dbt_template_cache
+
 _LOCK = threading.Lock()
 _MANIFESTS: dict[tuple, object] = {}
 
@@ -75,7 +77,6 @@ def import_dbt():
         if handler not in before:
             root.removeHandler(handler)
     import dbt_cte_injection
-    import dbt_template_cache
 
     dbt_cte_injection.install()
     dbt_template_cache.install()
@@ -219,7 +220,8 @@ def invoke(
         manifest = _MANIFESTS[key]
         _reset_compilation(manifest)
         parsed_at = time.perf_counter()
-        result = dbtRunner(manifest=manifest, callbacks=[relay]).invoke([*command, *args, "--no-write-json"])
+        with dbt_template_cache.kept():
+            result = dbtRunner(manifest=manifest, callbacks=[relay]).invoke([*command, *args, "--no-write-json"])
         finished = time.perf_counter()
 
     nodes = _node_results(result.result)
