@@ -206,6 +206,10 @@ def test_a_design_replays_from_its_second_year_once_dbt_ran_another_with_other_c
     path = tmp_path / "design.json"
     kept = year_replay.save(program("0.5"), path, year=2025, seed=42, family="f")
     assert year_replay.evidence(kept, 42, path) is None  # nothing else ran yet
+    # the programs may be kept beside the run's database and its other files
+    (tmp_path / "foundation.json").write_text(json.dumps({"active_employees": 300}))
+    (tmp_path / "list.json").write_text("[2025, 2026]")
+    assert year_replay.evidence(kept, 42, path) is None
     other = year_replay.save(program("1.0"), tmp_path / "other.json", year=2025, seed=42, family="f")
     assert year_replay.evidence(kept, 42, path) is None  # the other design ran for one year only
     other = year_replay.save(other["program"], tmp_path / "other.json", year=2026, seed=42, family="f")

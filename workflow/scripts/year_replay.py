@@ -136,10 +136,10 @@ def evidence(kept: dict | None, seed: int, path: Path) -> str | None:
         return _ran(kept)
     if not kept or seed not in kept["seeds"] or not kept.get("family"):
         return None
-    for other_path in sorted(path.parent.glob("*.json")):
+    for other_path in sorted(path.parent.glob("*.json")):  # beside other files where the database is
         other = load(other_path) if other_path != path else None
-        if other and len(other["years"]) > 1 and (other.get("family"), other.get("shape")) == (
-                kept.get("family"), kept.get("shape")):
+        if isinstance(other, dict) and len(other.get("years", ())) > 1 and (
+                other.get("family"), other.get("shape")) == (kept["family"], kept.get("shape")):
             return f"{_ran(kept)}; with other constants for {_listed(other['years'])}"
     return None
 
