@@ -81,10 +81,10 @@ def run_year(
     command = ["build", "--select", "tag:year", "--exclude", *excluded]
     # the statements of this year's build: recorded while dbt builds it, or replayed (year_replay.py)
     seed = int(dbt_vars["random_seed"])
-    program_path = None
+    program_path = family = None
     if replay and threads == 1:
-        program_path = (programs_dir or duckdb_path.parent) / (
-            year_replay.key(command, dbt_vars, project_dir, duckdb_path, threads)[:32] + ".json")
+        family = year_replay.family(command, project_dir, duckdb_path, threads)
+        program_path = (programs_dir or duckdb_path.parent) / (year_replay.key(family, dbt_vars)[:32] + ".json")
     kept = year_replay.load(program_path) if program_path else None
     why = year_replay.evidence(kept, seed, program_path) if program_path else None
     replaying = why is not None
@@ -125,8 +125,7 @@ def run_year(
         built, build_finished_at = time.perf_counter(), time.time()
         if statements is not None:
             kept = year_replay.save(year_replay.record(statements, build, con, year=year, seed=seed),
-                                    program_path, year=year, seed=seed,
-                                    family=year_replay.family(command, project_dir, duckdb_path, threads))
+                                    program_path, year=year, seed=seed, family=family)
             log(f"year {year}: dbt's statements kept in {program_path} (dbt ran them for years {kept['years']}, "
                 f"seeds {kept['seeds']})")
         if not replaying:

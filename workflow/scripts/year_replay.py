@@ -62,11 +62,10 @@ def family(command: list[str], project_dir: Path, duckdb_path: Path, threads: in
     return hashlib.sha256(json.dumps([command, project, versions, threads]).encode()).hexdigest()
 
 
-def key(command: list[str], dbt_vars: dict, project_dir: Path, duckdb_path: Path, threads: int) -> str:
-    """What a program depends on: its family and the vars but the seed."""
+def key(family: str, dbt_vars: dict) -> str:
+    """What a program depends on: its family (family()) and the vars but the seed."""
     other_vars = {name: value for name, value in dbt_vars.items() if name != "random_seed"}
-    return hashlib.sha256(json.dumps([family(command, project_dir, duckdb_path, threads), other_vars],
-                                     sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([family, other_vars], sort_keys=True).encode()).hexdigest()
 
 
 def _statement(node: str, sql: str, year: int, seed: int) -> dict | None:
