@@ -30,7 +30,7 @@ rule build_foundation:
         checked=f"{RESULTS}/census/census_checked.json",
         dbt=f"{RESULTS}/dbt_project.json",
     output:
-        duckdb=f"{RESULTS}/{{scenario}}/.foundation/simulation.duckdb",
+        duckdb=f"{RESULTS}/{{scenario}}/.foundation/{DATABASE}",
         baseline_state=f"{RESULTS}/{{scenario}}/.foundation/baseline_state.parquet",
         report=f"{RESULTS}/{{scenario}}/.foundation/foundation.json",
     params:
@@ -52,12 +52,12 @@ rule build_foundation:
 # A seed's chain starts from a copy of its scenario's foundation.
 rule foundation:
     input:
-        duckdb=f"{RESULTS}/{{scenario}}/.foundation/simulation.duckdb",
+        duckdb=f"{RESULTS}/{{scenario}}/.foundation/{DATABASE}",
         baseline_state=f"{RESULTS}/{{scenario}}/.foundation/baseline_state.parquet",
         report=f"{RESULTS}/{{scenario}}/.foundation/foundation.json",
     output:
         # the run's working database; readers open simulation.duckdb, published by run_summary
-        duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/simulation.duckdb",
+        duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/{DATABASE}",
         baseline_state=f"{RESULTS}/{{scenario}}/seed_{{seed}}/baseline_state.parquet",
         report=f"{RESULTS}/{{scenario}}/seed_{{seed}}/foundation.json",
         unmodelled_keys=f"{RESULTS}/{{scenario}}/seed_{{seed}}/unmodelled_config_keys.txt",
@@ -94,7 +94,7 @@ rule simulate_year:
         seed="{seed}",
         dbt_vars=run_dbt_vars,
         workforce_from=workforce_source,
-        duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/simulation.duckdb",
+        duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/{DATABASE}",
         target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
         dbt_threads=PLAN.settings.dbt_threads,
         dbt_replay=PLAN.settings.dbt_replay,

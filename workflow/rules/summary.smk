@@ -2,7 +2,7 @@ rule run_summary:
     input:
         years=year_summaries,
         census=census_source,
-        work_duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/simulation.duckdb",
+        work_duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/.work/{DATABASE}",
     output:
         csv=report(
             f"{RESULTS}/{{scenario}}/seed_{{seed}}/summary.csv",
@@ -13,7 +13,7 @@ rule run_summary:
         parquet=f"{RESULTS}/{{scenario}}/seed_{{seed}}/summary.parquet",
         metadata=f"{RESULTS}/{{scenario}}/seed_{{seed}}/run_metadata.json",
         # published by copy and rename: a reader with the file open keeps a consistent view
-        duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/simulation.duckdb",
+        duckdb=f"{RESULTS}/{{scenario}}/seed_{{seed}}/{DATABASE}",
     params:
         dbt_vars=run_dbt_vars,
         simulation_config=scenario_config,
