@@ -34,12 +34,11 @@ rule all:
         run_targets(),
 
 
-# A dbt worker starts, imports dbt and parses the project while the first jobs (census checks)
-# run (workflow/scripts/job_workers.py); not in a process that submits cluster jobs, which runs
-# no dbt, nor when no job to run needs dbt (a report redone).
+# A dbt worker starts while the first jobs (census checks) run (workflow/scripts/job_workers.py);
+# not in a process that submits cluster jobs, which runs no dbt.
 onstart:
-    if workflow.local_exec and any(job.rule.name in DBT_RULES for job in workflow.dag.needrun_jobs()):
-        job_workers.warm_up(min(workflow.cores, len(PLAN.scenarios) * len(PLAN.seeds)), DBT_PROJECT, DATABASE)
+    if workflow.local_exec:
+        job_workers.warm_up(min(workflow.cores, len(PLAN.scenarios) * len(PLAN.seeds)))
 
 
 # The process exits when the workflow ends, not a second later (workflow/scripts/snakemake_exit.py),

@@ -50,17 +50,6 @@ def test_a_run_ends_without_warnings_from_the_interpreter(three_year_run):
     assert "leaked" not in output and "Traceback" not in output
 
 
-def test_dbt_parsed_the_project_while_the_census_was_prepared(three_year_run):
-    # the dbt worker Snakemake starts parses the project ahead of the foundation's job (job_workers.warm_up)
-    (built,) = json.loads((results_dir(three_year_run.workdir) / "baseline" / ".foundation" / "foundation.json")
-                          .read_text())["dbt"]
-    assert built["seconds_parsed_ahead"] > 0.5 and built["seconds_parse"] < 0.1
-    (log,) = three_year_run.workdir.glob("logs/**/build_foundation.log")
-    lines = log.read_text()
-    assert "dbt parsed the project before this job started" in lines
-    assert lines.count("Running with dbt=") == 2  # the parse's messages, then the build's
-
-
 def test_second_run_does_nothing(three_year_run):
     result = snakemake(three_year_run.workdir, config={
         "census_size": 2000, "start_year": 2025, "end_year": 2027, "seed": 42, "scenarios": "[baseline]", "reports": False})

@@ -25,7 +25,6 @@ except simconfig.ConfigError as error:
 RESULTS = str(PLAN.run_dir)
 DBT_PROJECT = REPO / "dbt"
 DATABASE = "simulation.duckdb"  # a run's DuckDB file; its name is the relations' database in dbt's SQL
-DBT_RULES = ("build_foundation", "simulate_year")  # the rules whose jobs run dbt (in job_workers.py's workers)
 NOTICE = PLAN.notice()
 if NOTICE:
     logger.warning(f"note: {NOTICE}")

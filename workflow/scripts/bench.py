@@ -79,16 +79,13 @@ def run_once(size: int, start: int, end: int, cores: int, workdir: Path, reports
     dbt_runs = foundation["dbt"]
     dbt_total = sum(r["seconds_total"] for r in dbt_runs) + sum(y["timing"]["seconds_dbt"] for y in years)
     dbt_parse = sum(r["seconds_parse"] for r in dbt_runs) + sum(y["timing"]["seconds_dbt_parse"] for y in years)
-    # the parse the worker did before the foundation's job, beside the census jobs (job_workers.warm_up)
-    parsed_ahead = sum(r.get("seconds_parsed_ahead", 0.0) for r in dbt_runs)
     dbt_sql = sum(r["seconds_sql"] for r in dbt_runs) + sum(y["timing"]["seconds_dbt_sql"] for y in years)
     return {
         "wall_seconds": wall,
         "foundation_seconds": foundation["seconds_total"],
         "year_seconds": [y["timing"]["seconds_total"] for y in years],
         "dbt_seconds": dbt_total,
-        "dbt_parse_seconds": dbt_parse + parsed_ahead,
-        "dbt_parsed_ahead_seconds": parsed_ahead,
+        "dbt_parse_seconds": dbt_parse,
         "dbt_sql_seconds": dbt_sql,
         "dbt_node_overhead_seconds": dbt_total - dbt_parse - dbt_sql,
         "outside_jobs_seconds": wall - foundation["seconds_total"] - sum(y["timing"]["seconds_total"] for y in years),

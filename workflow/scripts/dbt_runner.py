@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,8 +24,6 @@ import dbt_template_cache
 
 _LOCK = threading.Lock()
 _MANIFESTS: dict[tuple, object] = {}
-# parses done before a job needed them (parse_ahead): their seconds and dbt's messages, for the job that uses it
-_PARSED_AHEAD: dict[tuple, tuple[float, list[str]]] = {}
 
 
 def _reset_compilation(manifest) -> None:
@@ -54,7 +51,6 @@ class DbtRun:
     seconds_parse: float
     seconds_sql: float            # time spent executing nodes, as dbt reports it
     nodes: list[dict] = field(default_factory=list)
-    seconds_parsed_ahead: float = 0.0  # the parse this run used, done before its job started (parse_ahead)
 
     def failures(self) -> list[dict]:
         return [n for n in self.nodes if n["status"] in ("error", "fail", "runtime error")]
@@ -63,8 +59,7 @@ class DbtRun:
         return {
             "command": self.command, "success": self.success,
             "seconds_total": round(self.seconds_total, 3), "seconds_parse": round(self.seconds_parse, 3),
-            "seconds_sql": round(self.seconds_sql, 3), "seconds_parsed_ahead": round(self.seconds_parsed_ahead, 3),
-            "nodes": self.nodes,
+            "seconds_sql": round(self.seconds_sql, 3), "nodes": self.nodes,
         }
 
 
@@ -153,35 +148,6 @@ def _parse(dbtRunner, relay, project_dir: Path, log_path: Path, duckdb_path: Pat
     return parsed
 
 
-def _messages(into: list[str]) -> Callable:
-    """A dbt callback that keeps the messages a job's log shows."""
-    def relay(event) -> None:
-        if event.info.level in ("info", "warn", "error") and event.info.msg:
-            into.append(f"[dbt] {event.info.msg}")
-    return relay
-
-
-def parse_ahead(project_dir: Path, duckdb_name: str) -> None:
-    """Import dbt and parse the project before the first job needs it (job_workers.warm_up: while
-    Snakemake prepares the census). The job that uses the parse logs its messages and reports its
-    seconds; a parse that fails is left to the job, which parses again and says why."""
-    dbtRunner = import_dbt(project_dir)
-    key = (str(project_dir), duckdb_name)
-    messages: list[str] = []
-    with _LOCK:
-        if key in _MANIFESTS:
-            return
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="dbt_parse_ahead_") as work:
-            parsed = _parse(dbtRunner, _messages(messages), project_dir, Path(work) / "logs", Path(duckdb_name),
-                            Path(work))
-        dbt_schema_cache.save()
-        if parsed.success:
-            _MANIFESTS[key] = parsed.result
-            # not the lines naming the files of the parse's own directory, gone with it
-            _PARSED_AHEAD[key] = (time.perf_counter() - started, [m for m in messages if work not in m])
-
-
 def release_database() -> None:
     """Close the DuckDB database dbt-duckdb keeps open after a command, so that another
     process can open the file. A job's own connections (sim_io.connect) share the open
@@ -256,11 +222,6 @@ def invoke(
                 raise DbtError(f"dbt could not parse the project {project_dir}: {parsed.exception or 'see log'}")
             _MANIFESTS[key] = parsed.result
         manifest = _MANIFESTS[key]
-        seconds_parsed_ahead, messages = _PARSED_AHEAD.pop(key, (0.0, []))
-        if seconds_parsed_ahead:
-            log(f"dbt parsed the project before this job started, in {seconds_parsed_ahead:.1f} s:")
-        for message in messages:
-            log(message)
         _reset_compilation(manifest)
         parsed_at = time.perf_counter()
         with dbt_template_cache.kept():
@@ -272,7 +233,7 @@ def invoke(
     run = DbtRun(
         command=" ".join(command), success=bool(result.success),
         seconds_total=finished - started, seconds_parse=parsed_at - started,
-        seconds_sql=sum(n["seconds"] for n in nodes), nodes=nodes, seconds_parsed_ahead=seconds_parsed_ahead,
+        seconds_sql=sum(n["seconds"] for n in nodes), nodes=nodes,
     )
     return raise_if_failed(run, result.exception)
 

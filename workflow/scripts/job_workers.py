@@ -63,22 +63,21 @@ def _pool() -> concurrent.futures.ProcessPoolExecutor:
         return _POOL
 
 
-def _prepare_dbt(project_dir, duckdb_name: str) -> None:
+def _load_dbt() -> None:
     import dbt_runner
 
-    dbt_runner.parse_ahead(project_dir, duckdb_name)
+    dbt_runner.import_dbt()
 
 
-def warm_up(max_workers: int, project_dir, duckdb_name: str) -> None:
-    """Start a worker, import dbt in it (~2 s) and parse the project (~1 s from the saved parse,
-    ~4 s in full) while the census is prepared, before the first job that needs it.
-    max_workers: how many dbt jobs can run at once (the run's year chains, at most Snakemake's
-    cores). A single chain thus keeps one worker, and its foundation and years all reuse the
-    manifest that worker parsed: a second worker would start, import dbt and parse again
-    (about 3 s) only to take a year at random."""
+def warm_up(max_workers: int) -> None:
+    """Start a worker and import dbt in it (~2 s) while the census is prepared, before the
+    first job that needs it. max_workers: how many dbt jobs can run at once (the run's year
+    chains, at most Snakemake's cores). A single chain thus keeps one worker, and its
+    foundation and years all reuse the manifest that worker parsed: a second worker would
+    start, import dbt and parse again (about 3 s) only to take a year at random."""
     global _MAX_WORKERS
     _MAX_WORKERS = max(1, max_workers)
-    _pool().submit(_prepare_dbt, project_dir, duckdb_name)
+    _pool().submit(_load_dbt)
 
 
 def _run_job(function, kwargs: dict):
