@@ -103,3 +103,9 @@ def test_next_process_takes_the_kept_manifest_until_a_file_or_a_package_changes(
     assert not cache.exists()
     assert [p.name for p in (project / "target" / "parse").iterdir()] == [
         dbt_runner.parse_cache_dir(project, "simulation.duckdb").name]
+
+    # a model that reads the environment: the kept manifest is not taken, dbt checks the values itself
+    model.write_text(model.read_text() + "\n-- {{ env_var('SIM_TEST_UNSET', 'x') }}\n")
+    for run in ("run4", "run5"):
+        reading = _run_in_new_process(project, tmp_path / run)
+        assert not reading["kept"] and reading["parse"] is not None

@@ -143,9 +143,11 @@ def _kept_manifest(cache: Path):
     from dbt.contracts.graph.manifest import Manifest
 
     try:
-        return Manifest(**pickle.loads(_kept_manifest_file(cache).read_bytes()))
+        manifest = Manifest(**pickle.loads(_kept_manifest_file(cache).read_bytes()))
     except Exception:  # none kept, or unreadable (cut short, other code): dbt parses
         return None
+    # project files that read the environment (env_var outside profiles.yml): dbt checks those values
+    return None if manifest.env_vars else manifest
 
 
 def _parse(dbtRunner, relay, project_dir: Path, cache: Path, log_path: Path, duckdb_path: Path, run_target: Path):
