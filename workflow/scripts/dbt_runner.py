@@ -178,7 +178,8 @@ def _parse(dbtRunner, relay, project_dir: Path, cache: Path, log_path: Path, duc
             shutil.copyfile(work / PARTIAL_PARSE_FILE, published)
             os.replace(published, cache / PARTIAL_PARSE_FILE)
             _keep_manifest(parsed.result, cache)  # before any build changes it
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):  # a read-only checkout: later processes parse
+        # a read-only checkout, or a manifest that does not pickle: later processes parse
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
             pass
     return parsed
 
