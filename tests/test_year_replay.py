@@ -46,9 +46,9 @@ def test_replayed_years_and_seeds_give_what_dbt_gives_for_a_scenario_and_one_tha
             years = {replay: seed_dir / "years" / str(year) for replay, seed_dir in seed_dirs.items()}
             summaries = {replay: json.loads((path / "summary.json").read_text()) for replay, path in years.items()}
             by_dbt = year < 2027 if seed == 42 and scenario != "half_match" else year == 2025
-            expected = ("" if by_dbt else " (replayed: dbt ran it for 2025 and seed 42; with other constants for "
-                        "2025, 2026)" if scenario == "half_match" else " (replayed: dbt ran it for 2025, 2026 and "
-                        + ("seed 42)" if seed == 42 else "seeds 7, 42)"))
+            expected = ("" if by_dbt else " (replayed: dbt ran it for 2025 and seed 42 in run default; with other "
+                        "constants for 2025, 2026)" if scenario == "half_match" else " (replayed: dbt ran it for 2025, "
+                        "2026 and " + ("seed 42" if seed == 42 else "seeds 7, 42") + " in run default)")
             assert summaries[True]["dbt_build"] == summaries[False]["dbt_build"] + expected, (scenario, seed, year)
             assert "replayed" not in summaries[False]["dbt_build"]
             for name in ("events", "snapshot", "state", *(f"workforce/{table}" for table in workforce.SHARED_TABLES)):
@@ -85,6 +85,32 @@ def test_replayed_years_and_seeds_give_what_dbt_gives_for_a_scenario_and_one_tha
     events = {seed: (runs[True] / "baseline" / f"seed_{seed}" / "years" / "2028" / "events.parquet").read_bytes()
               for seed in (42, 7)}
     assert events[42] != events[7]
+
+
+@pytest.mark.slow
+def test_a_run_of_another_census_replays_from_its_first_year_what_dbt_ran_in_an_earlier_run_beside_it(tmp_path):
+    # run default (2,000 employees) has dbt build 2025 and 2026; run default-2, of another census in the same
+    # results directory, replays both; the same census built by dbt in a directory of its own gives the same
+    shared, alone = new_workdir(tmp_path / "shared"), new_workdir(tmp_path / "alone")
+    simulate(shared, start=2025, end=2026)
+    simulate(shared, size=1500, start=2025, end=2026)
+    simulate(alone, size=1500, start=2025, end=2026, extra={"dbt_replay": False})
+    runs = {True: results_dir(shared, "default-2"), False: results_dir(alone)}
+    first = json.loads((results_dir(shared) / "baseline" / "seed_42" / "years" / "2026" / "summary.json").read_text())
+    assert "replayed" not in first["dbt_build"]
+    for year in (2025, 2026):
+        years = {replay: run / "baseline" / "seed_42" / "years" / str(year) for replay, run in runs.items()}
+        summaries = {replay: json.loads((path / "summary.json").read_text()) for replay, path in years.items()}
+        assert summaries[True]["dbt_build"] == (summaries[False]["dbt_build"]
+                                                + " (replayed: dbt ran it for 2025, 2026 and seed 42 in run default)")
+        other_census = json.loads((results_dir(shared) / "baseline" / "seed_42" / "years" / str(year)
+                                   / "summary.json").read_text())
+        assert summaries[True]["start_headcount"] < other_census["start_headcount"]
+        for name in ("events", "snapshot", "state", *(f"workforce/{table}" for table in workforce.SHARED_TABLES)):
+            assert (years[True] / name).with_suffix(".parquet").read_bytes() == \
+                (years[False] / name).with_suffix(".parquet").read_bytes(), (year, name)
+        figures = [{k: v for k, v in s.items() if k not in run_summary.RUN_FACTS} for s in summaries.values()]
+        assert figures[0] == figures[1], year
 
 
 def _kept(statements: list[dict], nodes: list[dict]) -> dict:

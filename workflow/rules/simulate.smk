@@ -98,8 +98,10 @@ rule simulate_year:
         target_path=f"{RESULTS}/{{scenario}}/seed_{{seed}}/dbt_target",
         dbt_threads=PLAN.settings.dbt_threads,
         dbt_replay=PLAN.settings.dbt_replay,
-        # the year builds' programs, shared by the run's seeds (workflow/scripts/year_replay.py)
-        programs_dir=f"{RESULTS}/.year_programs",
+        # the year builds' programs, shared by the runs of the results directory and their seeds
+        # (workflow/scripts/year_replay.py)
+        programs_dir=str(PLAN.run_dir.parent / ".year_programs"),
+        run_name=PLAN.run_dir.name,
         duckdb_memory_mb=PLAN.settings.duckdb_memory_mb,
     log:
         f"logs/{PLAN.run_dir.name}/{{scenario}}/seed_{{seed}}/year_{{year}}.log",

@@ -6,7 +6,8 @@ versus dbt's own per-node overhead) and the peak memory of the Snakemake process
 its dbt worker processes together (dbt and DuckDB run in the workers). The headline
 runs are cold: the saved dbt parse (dbt/target/parse) and dbt's config schemas
 (dbt/target/json_schemas) are removed first, as after a fresh clone; the "warm"
-column repeats them with the parse and the schemas the run before saved.
+column repeats them as later runs in the directory of the last one (its results removed), with
+the parse and the schemas saved and the year programs kept in results/.year_programs.
 """
 from __future__ import annotations
 
@@ -61,7 +62,11 @@ def run_once(size: int, start: int, end: int, cores: int, workdir: Path, reports
     if cold_parse:  # as after a fresh clone: dbt parses the project in full and builds its config schemas
         for saved in ("parse", "json_schemas"):
             shutil.rmtree(REPO / "dbt" / "target" / saved, ignore_errors=True)
-    shutil.copytree(REPO / "config", workdir / "config")
+    if (workdir / "results").exists():  # a later run in the same directory: results/.year_programs stays
+        for done in (workdir / "results" / "default", workdir / ".snakemake", workdir / "logs"):
+            shutil.rmtree(done, ignore_errors=True)
+    else:
+        shutil.copytree(REPO / "config", workdir / "config")
     # the census is generated outside the timed run, as a user's census would be given
     census = workdir / f"census_{size}.parquet"
     subprocess.run([sys.executable, str(REPO / "workflow" / "scripts" / "generate_census.py"),
@@ -201,12 +206,13 @@ def main(argv: list[str] | None = None) -> int:
              f"{'replayed':>8}"]
     for size in (int(s) for s in args.sizes.split(",")):  # tables only: the simulation itself
         runs, warm_runs = [], []
-        for _ in range(args.repeats):  # cold: no saved dbt parse (the headline figures)
-            with tempfile.TemporaryDirectory(prefix=f"bench_{size}_") as tmp:
-                runs.append(run_once(size, args.start, args.end, args.cores, Path(tmp)))
-        for _ in range(args.repeats):  # warm: the parse saved by the run before is reused
-            with tempfile.TemporaryDirectory(prefix=f"bench_{size}_") as tmp:
-                warm_runs.append(run_once(size, args.start, args.end, args.cores, Path(tmp), cold_parse=False))
+        with tempfile.TemporaryDirectory(prefix=f"bench_{size}_") as kept:
+            for repeat in range(args.repeats):  # cold: a fresh directory, no saved dbt parse (the headline figures)
+                with tempfile.TemporaryDirectory(prefix=f"bench_{size}_") as tmp:
+                    workdir = Path(kept if repeat == args.repeats - 1 else tmp)
+                    runs.append(run_once(size, args.start, args.end, args.cores, workdir))
+            for _ in range(args.repeats):  # warm: what the run before in the directory kept is reused
+                warm_runs.append(run_once(size, args.start, args.end, args.cores, Path(kept), cold_parse=False))
         per_year = statistics.median(s for r in runs for s in r["year_seconds"])
         summary = {key: round(median_of(runs, key), 3) for key in (
             "wall_seconds", "foundation_seconds", "dbt_seconds", "dbt_parse_seconds", "dbt_sql_seconds",
@@ -218,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         summary["warm_parse_wall_seconds"] = round(median_of(warm_runs, "wall_seconds"), 3)
         summary["warm_parse_wall_seconds_all"] = [round(r["wall_seconds"], 3) for r in warm_runs]
         summary["warm_parse_dbt_parse_seconds"] = round(median_of(warm_runs, "dbt_parse_seconds"), 3)
+        summary["warm_years_replayed"] = median_of(warm_runs, "years_replayed")
         report["sizes"][str(size)] = summary
         lines.append(f"{size:>10} {summary['wall_seconds']:>8.1f} {summary['warm_parse_wall_seconds']:>7.1f} "
                      f"{per_year:>10.2f} "

@@ -176,6 +176,7 @@ def simulate_year(input, output, params, log) -> None:
         threads=int(params.dbt_threads),
         replay=bool(params.dbt_replay),
         programs_dir=Path(params.programs_dir).resolve(),
+        run=params.run_name,
         memory_mb=int(params.duckdb_memory_mb),
         log=_log(log),
     )

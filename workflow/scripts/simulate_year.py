@@ -44,11 +44,12 @@ def run_year(
     workforce_from: str | None = None,
     replay: bool = True,
     programs_dir: Path | None = None,
+    run: str = "",
 ) -> dict:
     """Build one year. The year's workforce tables go to workforce_dir (default: workforce/ beside the
     events); with shared_workforce_dir they are read from there instead (scenario workforce_from's).
     replay: run the SQL dbt ran for other years and seeds where it may (year_replay.py), kept in
-    programs_dir (default: beside the database)."""
+    programs_dir (default: beside the database), by family; run: the run's name, kept with what dbt ran."""
     workforce_dir = workforce_dir or events_path.parent / "workforce"
     started = time.perf_counter()
     # the forfeiture account and the NHCE averages of prior-year testing carry over from the
@@ -84,7 +85,9 @@ def run_year(
     program_path = family = None
     if replay and threads == 1:
         family = year_replay.family(command, project_dir, duckdb_path, threads)
-        program_path = (programs_dir or duckdb_path.parent) / (year_replay.key(family, dbt_vars)[:32] + ".json")
+        # by family: a design's evidence may come from another design of the same family (year_replay.evidence)
+        program_path = ((programs_dir or duckdb_path.parent) / family[:16]
+                        / (year_replay.key(family, dbt_vars)[:32] + ".json"))
     kept = year_replay.load(program_path) if program_path else None
     why = year_replay.evidence(kept, seed, program_path) if program_path else None
     replaying = why is not None
@@ -125,7 +128,7 @@ def run_year(
         built, build_finished_at = time.perf_counter(), time.time()
         if statements is not None:
             kept = year_replay.save(year_replay.record(statements, build, con, year=year, seed=seed),
-                                    program_path, year=year, seed=seed, family=family)
+                                    program_path, year=year, seed=seed, family=family, run=run)
             log(f"year {year}: dbt's statements kept in {program_path} (dbt ran them for years {kept['years']}, "
                 f"seeds {kept['seeds']})")
         if not replaying:

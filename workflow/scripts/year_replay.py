@@ -6,12 +6,14 @@ and of two marts' random_seed column. So once the project, the other vars and th
 fixed, dbt's work is its own overhead: rendering, events and materialization bookkeeping, ~0.9 s of
 a 10,000-employee year's ~1.9 s. dbt builds a year and hands over every statement it executes;
 with the year's partition tables (year_partitions.<model>_<year>), the views over them and the
-seed taken out, that is the build's program, kept per key in the run's directory and shared by
-its seeds. Once dbt has run the same program for two different years, later years replay it
-directly, node by node as dbt ran them (each statement committed on its own): the same models,
-the same data tests judged as dbt judges them (severity, error_if, warn_if), and the contract
-check of a view compared with what it returned when dbt built. Another seed replays it too once
-dbt has run it for two different seeds. Another design of the run (other plan values: other
+seed taken out, that is the build's program, kept per key in the results directory and shared by
+its runs and their seeds: no statement depends on the census (the data enter only through the
+tables the statements read), so a later run of another census replays what an earlier run's dbt ran.
+Once dbt has run the same program for two different years, later years replay it directly, node
+by node as dbt ran them (each statement committed on its own): the same models, the same data tests
+judged as dbt judges them (severity, error_if, warn_if), and the contract check of a view compared
+with what it returned when dbt built. Another seed replays it too once dbt has run it for two
+different seeds. Another design (other plan values: other
 constants in the same statements) replays from its second year once dbt has run one such design
 for two years. A different program from dbt replaces the kept one and its evidence. Another
 project state, other vars, another selection or dbt threads above 1: a different key. Nodes run
@@ -116,8 +118,9 @@ def _listed(numbers: list[int]) -> str:
 
 
 def _ran(kept: dict) -> str:
-    seeds = kept["seeds"]
-    return f"dbt ran it for {_listed(kept['years'])} and seed{'s' if len(seeds) > 1 else ''} {_listed(seeds)}"
+    seeds, runs = kept["seeds"], kept.get("runs", [])
+    where = f" in run{'s' if len(runs) > 1 else ''} {', '.join(runs)}" if runs else ""
+    return f"dbt ran it for {_listed(kept['years'])} and seed{'s' if len(seeds) > 1 else ''} {_listed(seeds)}{where}"
 
 
 def replayable(kept: dict | None, seed: int) -> bool:
@@ -156,14 +159,17 @@ def shape(program: dict) -> str:
     return hashlib.sha256(json.dumps({**program, "statements": statements}, sort_keys=True).encode()).hexdigest()
 
 
-def save(program: dict, path: Path, *, year: int, seed: int, family: str = "") -> dict:
-    """Keep the program of a year dbt built with the years and seeds it was built for: added to the
-    kept program's when they are the same, else in its place."""
+def save(program: dict, path: Path, *, year: int, seed: int, family: str = "", run: str = "") -> dict:
+    """Keep the program of a year dbt built with the years, seeds and runs (run directory names) it was
+    built for: added to the kept program's when they are the same, else in its place."""
     kept = load(path)
+    runs = [run] if run else []
     if kept and (kept["program"], kept.get("family", "")) == (program, family):
-        kept = {**kept, "years": sorted({*kept["years"], year}), "seeds": sorted({*kept["seeds"], seed})}
+        kept = {**kept, "years": sorted({*kept["years"], year}), "seeds": sorted({*kept["seeds"], seed}),
+                "runs": sorted({*kept.get("runs", []), *runs})}
     else:
-        kept = {"program": program, "years": [year], "seeds": [seed], "family": family, "shape": shape(program)}
+        kept = {"program": program, "years": [year], "seeds": [seed], "runs": runs, "family": family,
+                "shape": shape(program)}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # the run's chains save side by side
     tmp.write_text(json.dumps(kept))

@@ -69,10 +69,10 @@ class RunSettings(BaseModel):
     reports: bool = Field(True, description="Write each run's HTML report, workbook and charts, and the "
                           "scenario comparison.")
     dbt_threads: int = Field(1, ge=1, description="Threads dbt uses inside one build.")
-    dbt_replay: bool = Field(True, description="Once dbt has run the same SQL for two years of a run (and, for "
+    dbt_replay: bool = Field(True, description="Once dbt has run the same SQL for two years (and, for "
                              "another seed, for two seeds; for another plan design whose SQL differs only in constants, once dbt "
                              "has run it for one year and another such design for two), replay that SQL for the "
-                             "run's other years and seeds "
+                             "other years and seeds of the runs in results_dir (kept in <results_dir>/.year_programs) "
                              "without dbt: identical results and data tests, ~0.9 s less a year at 10,000 "
                              "employees (dbt_threads 1 only). false: dbt builds every year.")
     duckdb_memory_mb: int = Field(
