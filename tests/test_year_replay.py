@@ -308,3 +308,20 @@ def test_a_node_whose_relation_failed_is_not_replayed():
     with pytest.raises(dbt_runner.DbtError, match=r"model a error: .*nowhere"):
         year_replay.replay(program, con, year=2027, seed=42, memory_mb=None, workers=2)
     assert con.sql("select count(*) from duckdb_tables() where table_name in ('a', 'b')").fetchall() == [(0,)]
+
+
+def test_a_years_summary_row_reads_as_pandas_reads_it_without_pandas():
+    # a job worker reads fct_year_summary without importing pandas: the same values and types as fetchdf()
+    import simulate_year
+
+    query = ("select 'c001' as scenario_id, null::varchar as note, null::double as adp_margin, null::bigint as hires, "
+             "null::integer as n, null::decimal(3,2) as rate, 5::bigint as retirements, 1.5::double as share, "
+             "0.06::decimal(3,2) as market_return, 2026::integer as simulation_year")
+    con = duckdb.connect()
+    rows = simulate_year._summary_rows(con, query)
+    expected = {k: (v.item() if hasattr(v, "item") else v) for k, v in con.execute(query).fetchdf().iloc[0].to_dict().items()}
+    assert len(rows) == 1 and json.dumps(rows[0]) == json.dumps(expected)
+    assert {k: type(v) for k, v in rows[0].items()} == {k: type(v) for k, v in expected.items()}
+    assert rows[0]["market_return"] == 0.06 and rows[0]["hires"] is None and rows[0]["adp_margin"] != rows[0]["adp_margin"]
+    # other column types: read by pandas itself
+    assert simulate_year._summary_rows(con, "select date '2026-01-01' as d")[0]["d"] == pd.Timestamp("2026-01-01")

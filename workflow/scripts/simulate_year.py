@@ -5,6 +5,7 @@ A scenario that shares another's workforce (simconfig/workforce.py) reads that s
 files for the year instead of building its own, and keeps a copy of them beside its results."""
 from __future__ import annotations
 
+import decimal
 import math
 import shutil
 import time
@@ -20,6 +21,27 @@ from simconfig import workforce
 def _double_or_null(value) -> str:
     """An SQL double; a figure the previous year did not have (None, or NaN in its JSON) is null."""
     return "null::double" if value is None or math.isnan(float(value)) else f"{float(value)!r}::double"
+
+
+# fct_year_summary's column types, and those whose missing values pandas gives as NaN (else None)
+_NUMBER_TYPES = ("DOUBLE", "BIGINT", "INTEGER", "DECIMAL")
+_NAN_TYPES = ("DOUBLE", "DECIMAL")
+
+
+def _summary_rows(con, query: str) -> list[dict]:
+    """The rows of the query as fetchdf() gives them (numbers as int or float, a decimal as float, a
+    missing double or decimal as NaN, other missing values as None), without pandas: importing it
+    would add ~0.5 s to a job worker's first year. Columns of other types: fetchdf() itself."""
+    cursor = con.execute(query)
+    types = [str(column[1]) for column in cursor.description]
+    if not all(kind.startswith(_NUMBER_TYPES) or kind == "VARCHAR" for kind in types):
+        frame = cursor.fetchdf()
+        return [{k: (v.item() if hasattr(v, "item") else v) for k, v in frame.iloc[i].to_dict().items()}
+                for i in range(len(frame))]
+    names = [column[0] for column in cursor.description]
+    return [{name: (float(value) if isinstance(value, decimal.Decimal)
+                    else math.nan if value is None and kind.startswith(_NAN_TYPES) else value)
+             for name, kind, value in zip(names, types, row)} for row in cursor.fetchall()]
 
 
 def run_year(
@@ -139,16 +161,16 @@ def run_year(
             for name, (_, source) in workforce.SHARED_TABLES.items():
                 shutil.copyfile(shared_workforce_dir / name, workforce_dir / name)
                 con.execute(f"drop view sim_input.{source}")
-        row = con.execute(f"select * from main.fct_year_summary {where}").fetchdf()
+        rows = _summary_rows(con, f"select * from main.fct_year_summary {where}")
         table_rows = dict(con.execute("select model, row_count from sim_input.table_rows order by model").fetchall())
         # the build's memory cap, in force in the database this connection shares
         memory_limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
     finally:
         if con:
             con.close()
-    if len(row) != 1:
-        raise RuntimeError(f"fct_year_summary has {len(row)} rows for {year}, expected 1")
-    summary = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.iloc[0].to_dict().items()}
+    if len(rows) != 1:
+        raise RuntimeError(f"fct_year_summary has {len(rows)} rows for {year}, expected 1")
+    summary = rows[0]
     finished = time.perf_counter()
     summary["timing"] = {
         "seconds_total": round(finished - started, 3),
