@@ -38,7 +38,8 @@ rule all:
 # not in a process that submits cluster jobs, which runs no dbt.
 onstart:
     if workflow.local_exec:
-        job_workers.warm_up(min(workflow.cores, len(PLAN.scenarios) * len(PLAN.seeds)))
+        job_workers.warm_up(min(workflow.cores, len(PLAN.scenarios) * len(PLAN.seeds)),
+                            import_dbt=not foundations_replay())
 
 
 # The process exits when the workflow ends, not a second later (workflow/scripts/snakemake_exit.py),

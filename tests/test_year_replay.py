@@ -88,16 +88,38 @@ def test_replayed_years_and_seeds_give_what_dbt_gives_for_a_scenario_and_one_tha
 
 
 @pytest.mark.slow
-def test_a_run_of_another_census_replays_from_its_first_year_what_dbt_ran_in_an_earlier_run_beside_it(tmp_path):
-    # run default (2,000 employees) has dbt build 2025 and 2026; run default-2, of another census in the same
-    # results directory, replays both; the same census built by dbt in a directory of its own gives the same
+def test_later_runs_of_other_censuses_replay_the_foundation_and_years_dbt_built_in_earlier_runs_beside_them(tmp_path):
+    # run default (2,000 employees) has dbt build its foundation and 2025 and 2026; run default-2, of another
+    # census in the same results directory, replays both years and has dbt build the same foundation again;
+    # run default-3, of a third census, replays its foundation and years. The third census built by dbt in a
+    # directory of its own gives the same files and foundation database
     shared, alone = new_workdir(tmp_path / "shared"), new_workdir(tmp_path / "alone")
-    simulate(shared, start=2025, end=2026)
-    simulate(shared, size=1500, start=2025, end=2026)
-    simulate(alone, size=1500, start=2025, end=2026, extra={"dbt_replay": False})
-    runs = {True: results_dir(shared, "default-2"), False: results_dir(alone)}
+    for size in (2000, 1500, 1200):
+        simulate(shared, size=size, start=2025, end=2026)
+    simulate(alone, size=1200, start=2025, end=2026, extra={"dbt_replay": False})
+    runs = {True: results_dir(shared, "default-3"), False: results_dir(alone)}
+    built = {run: json.loads((results_dir(shared, run) / "baseline" / "seed_42" / "foundation.json").read_text())
+             ["dbt"][0]["command"] for run in ("default", "default-2", "default-3")}
+    command = "build --select tag:foundation --exclude test_type:unit tag:integrity --indirect-selection cautious"
+    assert built == {"default": command, "default-2": command, "default-3": command + " (replayed: dbt built it 2 times)"}
     first = json.loads((results_dir(shared) / "baseline" / "seed_42" / "years" / "2026" / "summary.json").read_text())
     assert "replayed" not in first["dbt_build"]
+    foundations = {replay: run / "baseline" / ".foundation" for replay, run in runs.items()}
+    assert (foundations[True] / "baseline_state.parquet").read_bytes() == \
+        (foundations[False] / "baseline_state.parquet").read_bytes()
+    databases = {replay: duckdb.connect(str(path / "simulation.duckdb"), read_only=True)
+                 for replay, path in foundations.items()}
+    try:
+        tables = {replay: con.sql("select schema_name, table_name from duckdb_tables() order by all").fetchall()
+                  for replay, con in databases.items()}
+        assert tables[True] == tables[False] and len(tables[True]) > 10
+        for schema, table in tables[True]:
+            rows = {replay: con.sql(f'select * from "{schema}"."{table}" order by all').fetchall()
+                    for replay, con in databases.items()}
+            assert rows[True] == rows[False], (schema, table)
+    finally:
+        for con in databases.values():
+            con.close()
     for year in (2025, 2026):
         years = {replay: run / "baseline" / "seed_42" / "years" / str(year) for replay, run in runs.items()}
         summaries = {replay: json.loads((path / "summary.json").read_text()) for replay, path in years.items()}
@@ -325,3 +347,34 @@ def test_a_years_summary_row_reads_as_pandas_reads_it_without_pandas():
     assert rows[0]["market_return"] == 0.06 and rows[0]["hires"] is None and rows[0]["adp_margin"] != rows[0]["adp_margin"]
     # other column types: read by pandas itself
     assert simulate_year._summary_rows(con, "select date '2026-01-01' as d")[0]["d"] == pd.Timestamp("2026-01-01")
+
+
+def test_a_foundation_program_restores_the_seed_copies_dbt_logged_abridged_or_is_not_kept(tmp_path):
+    import foundation
+
+    project = tmp_path / "dbt"
+    seed = {"unique_id": "seed.p.levels", "name": "levels", "resource_type": "seed"}
+    build = dbt_runner.DbtRun("build", True, 1.0, 0.0, 1.0, nodes=[{**seed, "status": "success"}, {**MODEL, "status": "success"}])
+    copy = f"COPY \"simulation\".\"main\".\"levels\" FROM '{project}/seeds/levels.csv' (FORMAT CSV, HEADER TRUE)"
+    model = {"node": "model.p.m", "sql": 'create table "main"."m" as (select * from "main"."levels")'}
+    con = duckdb.connect()
+
+    def program(*statements):
+        return foundation._program(list(statements), build, con, project)
+
+    # dbt-duckdb's seed COPY as dbt logs it (abridge_sql_log): its first 512 characters and "..."
+    kept = program({"node": "seed.p.levels", "sql": copy + "..."}, model)
+    assert [s["sql"] for s in kept["statements"]] == [copy.replace(str(project), foundation.PROJECT), model["sql"]]
+    # a statement that may have been cut, an abridged statement of a model, a seed's rows bound to an
+    # INSERT (the log does not show them), a seed file outside the project: not kept
+    long_copy = copy.replace("levels.csv", "l" * (513 - len(copy)) + "levels.csv")
+    assert len(long_copy) == 513 and program({"node": "seed.p.levels", "sql": long_copy[:512] + "..."}, model) is None
+    assert program({"node": "seed.p.levels", "sql": copy + "..."}, {**model, "sql": model["sql"] + "..."}) is None
+    assert program({"node": "seed.p.levels", "sql": 'insert into "main"."levels" values (?, ?)'}, model) is None
+    assert program({"node": "seed.p.levels", "sql": copy.replace(str(project), "/elsewhere") + "..."}, model) is None
+    # kept with the number of dbt builds that gave it; replayed from the second
+    path = tmp_path / "foundation.json"
+    assert foundation._keep(kept, path)["builds"] == 1 and not foundation.replayable(year_replay.load(path))
+    assert foundation._keep(kept, path)["builds"] == 2 and foundation.replayable(year_replay.load(path))
+    assert foundation._keep({**kept, "command": "build --select x"}, path)["builds"] == 1
+    assert foundation._keep(None, path) is None and not path.exists()

@@ -3,6 +3,7 @@
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
 
@@ -25,6 +26,9 @@ except simconfig.ConfigError as error:
 RESULTS = str(PLAN.run_dir)
 DBT_PROJECT = REPO / "dbt"
 DATABASE = "simulation.duckdb"  # a run's DuckDB file; its name is the relations' database in dbt's SQL
+# the programs of the foundation and year builds, shared by the runs of the results directory
+# (workflow/scripts/year_replay.py, foundation.py)
+PROGRAMS_DIR = str(PLAN.run_dir.parent / ".dbt_programs")
 NOTICE = PLAN.notice()
 if NOTICE:
     logger.warning(f"note: {NOTICE}")
@@ -141,6 +145,24 @@ def foundation_dbt_vars(wildcards):
     dbt_vars = scenario_dbt_vars(wildcards.scenario, 0)
     del dbt_vars["random_seed"]
     return json.dumps(dbt_vars, sort_keys=True)
+
+
+def foundations_replay() -> bool:
+    """Every scenario's foundation replays the program dbt built twice (workflow/scripts/foundation.py)."""
+    if not PLAN.settings.dbt_replay or PLAN.settings.dbt_threads != 1:
+        return False
+    import foundation
+    import year_replay
+
+    family = foundation.family(DBT_PROJECT, DATABASE, 1)
+
+    def replays(scenario: str) -> bool:
+        dbt_vars = {**json.loads(foundation_dbt_vars(SimpleNamespace(scenario=scenario))),
+                    "random_seed": foundation.UNUSED_SEED}
+        return foundation.replayable(year_replay.load(foundation.program_path(Path(PROGRAMS_DIR).resolve(), family,
+                                                                              dbt_vars)))
+
+    return all(replays(scenario) for scenario in PLAN.scenarios)
 
 
 def run_dbt_vars(wildcards):

@@ -37,6 +37,8 @@ rule build_foundation:
         dbt_vars=foundation_dbt_vars,
         target_path=f"{RESULTS}/{{scenario}}/.foundation/dbt_target",
         dbt_threads=PLAN.settings.dbt_threads,
+        # its program, once dbt has built it twice, replayed (workflow/scripts/foundation.py)
+        programs_dir=PROGRAMS_DIR if PLAN.settings.dbt_replay else "",
         duckdb_memory_mb=PLAN.settings.duckdb_memory_mb,
     log:
         f"logs/{PLAN.run_dir.name}/{{scenario}}/build_foundation.log",
@@ -100,7 +102,7 @@ rule simulate_year:
         dbt_replay=PLAN.settings.dbt_replay,
         # the year builds' programs, shared by the runs of the results directory and their seeds
         # (workflow/scripts/year_replay.py)
-        programs_dir=str(PLAN.run_dir.parent / ".year_programs"),
+        programs_dir=PROGRAMS_DIR,
         run_name=PLAN.run_dir.name,
         duckdb_memory_mb=PLAN.settings.duckdb_memory_mb,
     log:

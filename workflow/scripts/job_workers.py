@@ -69,15 +69,22 @@ def _load_dbt() -> None:
     dbt_runner.import_dbt()
 
 
-def warm_up(max_workers: int) -> None:
+def _load_replay() -> None:
+    import foundation  # noqa: F401  (and year_replay, DuckDB)
+    import simulate_year  # noqa: F401
+
+
+def warm_up(max_workers: int, import_dbt: bool = True) -> None:
     """Start a worker and import dbt in it (~2 s) while the census is prepared, before the
     first job that needs it. max_workers: how many dbt jobs can run at once (the run's year
     chains, at most Snakemake's cores). A single chain thus keeps one worker, and its
     foundation and years all reuse the manifest that worker parsed: a second worker would
-    start, import dbt and parse again (about 3 s) only to take a year at random."""
+    start, import dbt and parse again (about 3 s) only to take a year at random.
+    import_dbt False: the run's foundations replay (foundation.py), so its jobs may need no dbt;
+    a job that does imports it then."""
     global _MAX_WORKERS
     _MAX_WORKERS = max(1, max_workers)
-    _pool().submit(_load_dbt)
+    _pool().submit(_load_dbt if import_dbt else _load_replay)
 
 
 def _run_job(function, kwargs: dict):

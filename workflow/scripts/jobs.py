@@ -138,6 +138,7 @@ def build_foundation(input, output, params, log) -> None:
         dbt_vars=json.loads(params.dbt_vars),
         threads=int(params.dbt_threads),
         memory_mb=int(params.duckdb_memory_mb),
+        programs_dir=Path(params.programs_dir).resolve() if params.programs_dir else None,
         log=_log(log),
     )
 

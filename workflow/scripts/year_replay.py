@@ -70,8 +70,13 @@ def key(family: str, dbt_vars: dict) -> str:
     return hashlib.sha256(json.dumps([family, other_vars], sort_keys=True).encode()).hexdigest()
 
 
+def strip_query_comment(sql: str) -> str:
+    """The statement without dbt's query comment."""
+    return _QUERY_COMMENT.sub("", sql, count=1).strip()
+
+
 def _statement(node: str, sql: str, year: int, seed: int) -> dict | None:
-    body = _QUERY_COMMENT.sub("", sql, count=1).strip()
+    body = strip_query_comment(sql)
     if body.lower() in TRANSACTION:
         return None
     view = _UNION_VIEW.match(body)
@@ -97,7 +102,7 @@ def record(statements: list[dict], build: dbt_runner.DbtRun, con: duckdb.DuckDBP
     program = [s for _, run in itertools.groupby(program, key=lambda s: s["node"])
                for s in (sorted(run, key=lambda s: s["sql"]) if _ == "" else run)]
     for statement in program:
-        if "sql" in statement and _QUERY_COMMENT.sub("", statement["sql"], count=1).strip().lower().startswith(
+        if "sql" in statement and strip_query_comment(statement["sql"]).lower().startswith(
                 "describe"):
             statement["expect"] = _columns(con.execute(statement["sql"]))
     nodes = [{k: v for k, v in n.items() if k in ("unique_id", "name", "resource_type", "severity", "error_if",
@@ -170,6 +175,11 @@ def save(program: dict, path: Path, *, year: int, seed: int, family: str = "", r
     else:
         kept = {"program": program, "years": [year], "seeds": [seed], "runs": runs, "family": family,
                 "shape": shape(program)}
+    return write(kept, path)
+
+
+def write(kept: dict, path: Path) -> dict:
+    """Write a kept program in the place of the one at path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # the run's chains save side by side
     tmp.write_text(json.dumps(kept))
@@ -218,7 +228,7 @@ def _units(program: dict) -> list[dict]:
                 view_reads[view] = reads
                 unit["reads"] |= reads
                 continue
-            created = _CREATE.match(_QUERY_COMMENT.sub("", statement["sql"], count=1).strip())
+            created = _CREATE.match(strip_query_comment(statement["sql"]))
             if created:
                 relation = (created["schema"].lower(), created["name"].lower())
                 unit["creates"].add(relation)

@@ -72,9 +72,10 @@ class RunSettings(BaseModel):
     dbt_replay: bool = Field(True, description="Once dbt has run the same SQL for two years (and, for "
                              "another seed, for two seeds; for another plan design whose SQL differs only in constants, once dbt "
                              "has run it for one year and another such design for two), replay that SQL for the "
-                             "other years and seeds of the runs in results_dir (kept in <results_dir>/.year_programs) "
+                             "other years and seeds of the runs in results_dir (kept in <results_dir>/.dbt_programs) "
                              "without dbt: identical results and data tests, ~0.9 s less a year at 10,000 "
-                             "employees (dbt_threads 1 only). false: dbt builds every year.")
+                             "employees (dbt_threads 1 only); a foundation replays once dbt has built the same SQL twice. "
+                             "false: dbt builds every year and foundation.")
     duckdb_memory_mb: int = Field(
         1536, ge=64, description="Memory (MiB) DuckDB may hold in one run's build before it spills to disk beside "
         "the run's database; the results do not depend on it. Python, dbt and Snakemake take about 600 MB more.")
