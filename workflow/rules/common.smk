@@ -149,20 +149,13 @@ def foundation_dbt_vars(wildcards):
 
 def foundations_replay() -> bool:
     """Every scenario's foundation replays the program dbt built twice (workflow/scripts/foundation.py)."""
-    if not PLAN.settings.dbt_replay or PLAN.settings.dbt_threads != 1:
+    if not PLAN.settings.dbt_replay:
         return False
     import foundation
-    import year_replay
 
-    family = foundation.family(DBT_PROJECT, DATABASE, 1)
-
-    def replays(scenario: str) -> bool:
-        dbt_vars = {**json.loads(foundation_dbt_vars(SimpleNamespace(scenario=scenario))),
-                    "random_seed": foundation.UNUSED_SEED}
-        return foundation.replayable(year_replay.load(foundation.program_path(Path(PROGRAMS_DIR).resolve(), family,
-                                                                              dbt_vars)))
-
-    return all(replays(scenario) for scenario in PLAN.scenarios)
+    return all(foundation.replayable(foundation.kept_program(
+        Path(PROGRAMS_DIR).resolve(), DBT_PROJECT, DATABASE, PLAN.settings.dbt_threads,
+        json.loads(foundation_dbt_vars(SimpleNamespace(scenario=scenario))))[1]) for scenario in PLAN.scenarios)
 
 
 def run_dbt_vars(wildcards):

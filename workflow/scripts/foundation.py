@@ -56,6 +56,18 @@ def replayable(kept: dict | None) -> bool:
     return bool(kept) and kept.get("builds", 0) >= BUILDS_TO_REPLAY
 
 
+def kept_program(programs_dir: Path | None, project_dir: Path, duckdb_name: str, threads: int,
+                 dbt_vars: dict) -> tuple[Path | None, dict | None]:
+    """Where the program of the foundation built with these vars (the run's, without the seed) is
+    kept, and the kept program; (None, None) when foundations are not replayed (no programs_dir, or
+    dbt threads above 1)."""
+    if not programs_dir or threads != 1:
+        return None, None
+    path = program_path(programs_dir, family(project_dir, duckdb_name, threads),
+                        {**dbt_vars, "random_seed": UNUSED_SEED})
+    return path, year_replay.load(path)
+
+
 def _program(statements: list[dict], build: dbt_runner.DbtRun, con, project_dir: Path) -> dict | None:
     """The build's program (year_replay.record) with the project's place taken out of the seeds' COPY
     statements, or None where the statements dbt logged are not those it ran: a statement logged
@@ -144,9 +156,7 @@ def run_foundation(
     common = dict(project_dir=project_dir, target_path=target_path, log_path=target_path / "logs",
                   duckdb_path=duckdb_path, dbt_vars=dbt_vars, threads=threads, memory_mb=memory_mb, log=log)
     common["dbt_vars"] = {**dbt_vars, "random_seed": UNUSED_SEED}
-    path = (program_path(programs_dir, family(project_dir, duckdb_path.name, threads), common["dbt_vars"])
-            if programs_dir and threads == 1 else None)
-    kept = year_replay.load(path) if path else None
+    path, kept = kept_program(programs_dir, project_dir, duckdb_path.name, threads, dbt_vars)
     replaying = replayable(kept)
     statements: list[dict] = []
     build = _replay(kept, duckdb_path, project_dir, memory_mb, log) if replaying else _build(common, statements)
