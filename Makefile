@@ -129,5 +129,5 @@ sql: env
 	@$(BIN)/python workflow/scripts/sql_shell.py --scenario "$(SCENARIO)" $(if $(SEED),--seed $(SEED)) $(if $(RUN),--run $(RUN))
 
 clean:
-	rm -rf results/* results/.dbt_programs .snakemake logs benchmarks dbt/target dbt/logs
+	rm -rf results/* results/.dbt_programs results/.census_checks .snakemake logs benchmarks dbt/target dbt/logs
 	@touch results/.gitkeep

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -110,6 +111,43 @@ def test_a_census_validated_in_its_own_process_gives_the_same_files_and_errors(t
     with pytest.raises(census.CensusError, match="employee_hire_date"):
         job_workers.run_in_own_process(census.validate_census, path=missing, clean_path=tmp_path / "m.parquet",
                                        rejects_path=tmp_path / "m.csv", as_of=AS_OF)
+
+
+def test_a_later_run_of_the_same_census_copies_the_kept_validation(tmp_path, monkeypatch):
+    """census_checks.py: a later run of the same census file, as-of date and column map copies
+    the earlier run's clean census, rejects and report byte for byte without validating again;
+    another as-of date or another byte of the census is validated anew."""
+    from types import SimpleNamespace
+
+    import jobs
+
+    raw = write_csv(tmp_path, [HEADER, "E1,1980-01-01,2015-03-01,50000", "E2,1980-01-01,2015-03-01,-5"])
+    names = ("census.parquet", "census_rejects.csv", "census_report.json")
+
+    def run(name: str, as_of: str = "2024-12-31") -> Path:
+        out = tmp_path / name
+        output = SimpleNamespace(**{key: str(out / file) for key, file in zip(("census", "rejects", "report"), names)})
+        params = SimpleNamespace(as_of=as_of, census_columns="{}", checks_dir=str(tmp_path / "checks"))
+        jobs.prepare_census(SimpleNamespace(census=str(raw)), output, params, [str(tmp_path / f"{name}.log")])
+        return out
+
+    first = run("first")
+    validated = []
+    validate = census.validate_census
+    monkeypatch.setattr(census, "validate_census", lambda **kw: validated.append(kw["as_of"]) or validate(**kw))
+    second = run("second")
+    assert validated == []
+    assert "an earlier run's validation of the same file" in (tmp_path / "second.log").read_text()
+    for name in names:
+        assert (second / name).read_bytes() == (first / name).read_bytes(), name
+    assert "E2" in (second / "census_rejects.csv").read_text()  # the kept rejects, with their reasons
+
+    run("third", as_of="2025-12-31")
+    assert validated == [dt.date(2025, 12, 31)]
+    raw.write_text(raw.read_text() + "E3,1981-01-01,2016-03-01,60000\n")
+    fourth = run("fourth")
+    assert validated == [dt.date(2025, 12, 31), AS_OF]
+    assert json.loads((fourth / "census_report.json").read_text())["rows_read"] == 3
 
 
 def test_missing_file_is_named(tmp_path):

@@ -32,7 +32,8 @@ rule record_run_inputs:
 
 # Validation writes the clean rows and the rejects, however many; a job of its own then
 # applies the reject limit, so the rejects file survives when that job stops the run. Once a
-# run: every scenario and seed of it starts from the same census.
+# run: every scenario and seed of it starts from the same census. A later run of the same census
+# file copies an earlier run's validation (workflow/scripts/census_checks.py).
 rule prepare_census:
     input:
         census=census_source,
@@ -44,6 +45,7 @@ rule prepare_census:
     params:
         as_of=as_of_date,
         census_columns=json.dumps(PLAN.settings.census_columns or {}, sort_keys=True),
+        checks_dir=CENSUS_CHECKS_DIR,
     log:
         f"logs/{PLAN.run_dir.name}/census/prepare_census.log",
     threads: 1

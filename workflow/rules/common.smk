@@ -29,6 +29,8 @@ DATABASE = "simulation.duckdb"  # a run's DuckDB file; its name is the relations
 # the programs of the foundation and year builds, shared by the runs of the results directory
 # (workflow/scripts/year_replay.py, foundation.py)
 PROGRAMS_DIR = str(PLAN.run_dir.parent / ".dbt_programs")
+# the census validations, shared by the runs of the results directory (workflow/scripts/census_checks.py)
+CENSUS_CHECKS_DIR = str(PLAN.run_dir.parent / ".census_checks")
 NOTICE = PLAN.notice()
 if NOTICE:
     logger.warning(f"note: {NOTICE}")

@@ -92,21 +92,33 @@ def generate_census(input, output, params, log) -> None:
 @job
 def prepare_census(input, output, params, log) -> None:
     import census
+    import census_checks
     import job_workers
     from simconfig import run_size
 
     as_of = datetime.date.fromisoformat(params.as_of)
-    arguments = dict(path=Path(input.census), clean_path=Path(output.census), rejects_path=Path(output.rejects),
-                     as_of=as_of, column_map=json.loads(params.census_columns) or None)
-    if run_size.census_rows(Path(input.census)) >= OWN_PROCESS_CENSUS_ROWS:
-        report = job_workers.run_in_own_process(census.validate_census, **arguments)
+    column_map = json.loads(params.census_columns) or None
+    outputs = [Path(output.census), Path(output.rejects), Path(output.report)]
+    kept = (Path(params.checks_dir) / census_checks.key(Path(input.census), params.as_of, column_map)[:32]
+            if params.checks_dir else None)
+    if kept and census_checks.reuse(kept, outputs):
+        report = census.CensusReport(**json.loads(Path(output.report).read_text()))
+        how = f" (an earlier run's validation of the same file, kept in {kept})"
     else:
-        report = census.validate_census(**arguments)
-    sim_io.write_json(report.to_dict(), Path(output.report))
+        arguments = dict(path=Path(input.census), clean_path=Path(output.census), rejects_path=Path(output.rejects),
+                         as_of=as_of, column_map=column_map)
+        if run_size.census_rows(Path(input.census)) >= OWN_PROCESS_CENSUS_ROWS:
+            report = job_workers.run_in_own_process(census.validate_census, **arguments)
+        else:
+            report = census.validate_census(**arguments)
+        sim_io.write_json(report.to_dict(), Path(output.report))
+        if kept:
+            census_checks.keep(kept, outputs)
+        how = ""
     message = (f"census {input.census}: {report.rows_accepted} of {report.rows_read} rows accepted, "
                f"{report.rows_rejected} rejected (see {output.rejects}), "
                f"{report.rows_not_active_at_as_of} not active on {as_of}"
-               + ("" if report.balance_columns else "; no account balances: every account starts at zero"))
+               + ("" if report.balance_columns else "; no account balances: every account starts at zero") + how)
     _log(log)(message)
     print(message, flush=True)
 
