@@ -314,6 +314,17 @@ def test_nodes_replayed_side_by_side_give_what_they_give_in_order():
     assert seen == [[(1,)], [(1,)]]
 
 
+def test_a_year_runs_two_nodes_at_a_time_only_while_its_population_leaves_threads_idle():
+    con = duckdb.connect()
+    con.execute("create schema sim_input")
+    most = 2 * year_replay.SIDE_BY_SIDE_ROWS_PER_THREAD  # on two threads
+    for threads, rows, workers in ((2, most, year_replay.REPLAY_WORKERS), (2, most + 1, 1),
+                                   (4, most + 1, year_replay.REPLAY_WORKERS)):
+        con.execute(f"set threads = {threads}")
+        con.execute(f"create or replace table sim_input.prev_state as select range as employee_id from range({rows})")
+        assert year_replay.year_workers(con) == workers, (threads, rows)
+
+
 def test_a_function_run_after_a_replayed_node_runs_before_the_closing_hook_and_needs_the_node():
     program = _side_by_side_program()["program"]
     units = year_replay._with_after(year_replay._units(program), program, [("t", print)])

@@ -140,6 +140,7 @@ def run_year(
     try:
         if con:
             build = year_replay.replay(kept, con, year=year, seed=seed, memory_mb=memory_mb,
+                                       workers=year_replay.year_workers(con),
                                        after=[export(name) for name in exports], why=why)
         else:
             build = dbt_runner.invoke(
