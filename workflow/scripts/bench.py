@@ -7,7 +7,8 @@ its dbt worker processes together (dbt and DuckDB run in the workers). The headl
 runs are cold: the saved dbt parse (dbt/target/parse) and dbt's config schemas
 (dbt/target/json_schemas) are removed first, as after a fresh clone; the "warm"
 column repeats them as later runs in the directory of the last one (its results removed), with
-the parse and the schemas saved and the year programs kept in results/.dbt_programs.
+the parse and the schemas saved, the year programs kept in results/.dbt_programs and the
+census validation kept in results/.census_checks.
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def run_once(size: int, start: int, end: int, cores: int, workdir: Path, reports
     if cold_parse:  # as after a fresh clone: dbt parses the project in full and builds its config schemas
         for saved in ("parse", "json_schemas"):
             shutil.rmtree(REPO / "dbt" / "target" / saved, ignore_errors=True)
-    if (workdir / "results").exists():  # a later run in the same directory: results/.dbt_programs stays
+    if (workdir / "results").exists():  # a later run in the same directory: results/.dbt_programs and .census_checks stay
         for done in (workdir / "results" / "default", workdir / ".snakemake", workdir / "logs"):
             shutil.rmtree(done, ignore_errors=True)
     else:
